@@ -1,0 +1,101 @@
+"""Input validation at the public boundary: every message says what to do about it."""
+
+import numbers
+
+import numpy as np
+
+# A network beyond this many parameters is not a classroom toy: refuse it before allocating.
+MAX_PARAMETERS = 5_000_000
+
+
+def check_choice(kind, name, choices):
+    """Return ``name`` if it is one of ``choices``; else raise ValueError naming the valid ones."""
+    if not isinstance(name, str) or name not in choices:
+        raise ValueError(f"unknown {kind} {name!r}; choose one of: {', '.join(choices)}")
+    return name
+
+
+def check_number(name, value, low=-np.inf, high=np.inf, *, low_open=False, high_open=False):
+    """Return ``value`` as a float if it is a finite real number in the given range."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
+    value = float(value)
+    too_low = value <= low if low_open else value < low
+    too_high = value >= high if high_open else value > high
+    if too_low or too_high:
+        left, right = ("(" if low_open else "["), (")" if high_open else "]")
+        raise ValueError(f"{name} must be in {left}{low:g}, {high:g}{right}, got {value:g}")
+    return value
+
+
+def check_int(name, value, low, high=None):
+    """Return ``value`` as an int if it is a whole number in [low, high]."""
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name} must be a whole number, got {value!r}")
+    value = int(value)
+    if value < low or (high is not None and value > high):
+        bound = f"at least {low}" if high is None else f"between {low} and {high}"
+        raise ValueError(f"{name} must be {bound}, got {value}")
+    return value
+
+
+def check_features(X, n_features=None):
+    """Return X as a finite float64 matrix of shape (n_samples, n_features)."""
+    try:
+        X = np.asarray(X, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("X must be a table of numbers") from None
+    if X.ndim == 1 and n_features == 1:
+        X = X.reshape(-1, 1)
+    if X.ndim != 2:
+        raise ValueError(f"X must be 2-D (samples x features), got {X.ndim}-D")
+    if X.shape[0] == 0:
+        raise ValueError("X is empty: it needs at least one sample")
+    if n_features is not None and X.shape[1] != n_features:
+        raise ValueError(
+            f"X has {X.shape[1]} feature column(s) but the network expects {n_features}"
+        )
+    if not np.isfinite(X).all():
+        raise ValueError("X contains NaN or infinite values: remove or replace them first")
+    return X
+
+
+def check_labels(y, n_samples, n_classes):
+    """Return class labels as int64 indices in [0, n_classes); one-hot rows are accepted."""
+    y = np.asarray(y)
+    if y.ndim == 2 and y.shape[1] == n_classes:
+        if not np.isfinite(y).all() or not np.all((y == 0) | (y == 1)) or not np.all(y.sum(1) == 1):
+            raise ValueError("one-hot labels must have exactly one 1 per row and 0 elsewhere")
+        y = y.argmax(axis=1)
+    if y.ndim != 1:
+        raise ValueError(f"y must be a 1-D array of class indices, got shape {y.shape}")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} labels")
+    if y.dtype.kind == "f":
+        if not np.isfinite(y).all() or np.any(y != np.round(y)):
+            raise ValueError("class labels must be whole numbers (0, 1, 2, ...)")
+    elif y.dtype.kind not in "iub":
+        raise ValueError("class labels must be whole numbers (0, 1, 2, ...)")
+    if y.size and (y.min() < 0 or y.max() >= n_classes):
+        raise ValueError(
+            f"class labels must be between 0 and {n_classes - 1} for a network with "
+            f"{n_classes} outputs, got labels from {y.min():g} to {y.max():g}"
+        )
+    return y.astype(np.int64)
+
+
+def check_targets(y, n_samples, n_outputs):
+    """Return regression targets as a finite float64 matrix (n_samples, n_outputs)."""
+    try:
+        y = np.asarray(y, dtype=np.float64)
+    except (TypeError, ValueError):
+        raise ValueError("regression targets must be numbers") from None
+    if y.ndim == 1:
+        y = y.reshape(-1, 1)
+    if y.ndim != 2 or y.shape[1] != n_outputs:
+        raise ValueError(f"y must have {n_outputs} target column(s), got shape {y.shape}")
+    if y.shape[0] != n_samples:
+        raise ValueError(f"X has {n_samples} samples but y has {y.shape[0]} targets")
+    if not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinite values: remove or replace them first")
+    return y

@@ -1,0 +1,148 @@
+"""Toy data sets: scikit-learn's generators where they exist, our own spiral, xor and sine.
+
+Every generator has the same shape of call, ``make_dataset(name, n_samples, noise, seed)``, and
+returns ``(X, y)``: X float64 of shape (n_samples, n_features); y int64 class labels 0..k-1 for
+classification, float64 targets for regression.
+"""
+
+from dataclasses import dataclass
+
+import numpy as np
+from sklearn import datasets as skd
+
+from nn_core._checks import check_choice, check_int, check_number
+
+MAX_SAMPLES = 100_000
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    task: str  # "classification" or "regression"
+    n_features: int
+    default_classes: int  # 0 for regression
+    class_choices: tuple  # the n_classes the set allows
+
+
+DATASETS = {
+    "moons": DatasetInfo("classification", 2, 2, (2,)),
+    "circles": DatasetInfo("classification", 2, 2, (2,)),
+    "blobs": DatasetInfo("classification", 2, 3, (2, 3, 4, 5)),
+    "spiral": DatasetInfo("classification", 2, 2, (2, 3, 4, 5)),
+    "xor": DatasetInfo("classification", 2, 2, (2,)),
+    "gaussian_quantiles": DatasetInfo("classification", 2, 2, (2, 3, 4, 5)),
+    "classification": DatasetInfo("classification", 2, 2, (2, 3, 4)),
+    "sine": DatasetInfo("regression", 1, 0, ()),
+    "plane": DatasetInfo("regression", 2, 0, ()),
+}
+
+
+def make_dataset(name, n_samples=200, noise=0.1, seed=0, n_classes=None):
+    """Generate a named toy data set; ``noise`` is the std of Gaussian jitter (>= 0).
+
+    >>> X, y = make_dataset("spiral", n_samples=300, n_classes=3, seed=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((300, 2), [0, 1, 2])
+    """
+    check_choice("data set", name, list(DATASETS))
+    info = DATASETS[name]
+    n_samples = check_int("n_samples", n_samples, 1, MAX_SAMPLES)
+    noise = check_number("noise", noise, 0.0, 10.0)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    if info.task == "regression":
+        if n_classes is not None:
+            raise ValueError(f"{name} is a regression set: it has no classes")
+    else:
+        n_classes = info.default_classes if n_classes is None else n_classes
+        if isinstance(n_classes, bool) or n_classes not in info.class_choices:
+            choices = ", ".join(map(str, info.class_choices))
+            raise ValueError(f"{name} can have {choices} classes, got {n_classes!r}")
+        n_classes = int(n_classes)
+        if n_samples < n_classes:
+            raise ValueError(f"{n_samples} points cannot hold {n_classes} classes")
+    rng = np.random.default_rng(seed)
+    X, y = _GENERATORS[name](n_samples, noise, rng, n_classes)
+    if info.task == "classification":
+        return X.astype(np.float64), y.astype(np.int64)
+    return X.astype(np.float64), y.astype(np.float64)
+
+
+def _sklearn_seed(rng):
+    return int(rng.integers(2**31 - 1))
+
+
+def _moons(n, noise, rng, k):
+    return skd.make_moons(n, noise=noise, random_state=_sklearn_seed(rng))
+
+
+def _circles(n, noise, rng, k):
+    return skd.make_circles(n, noise=noise, factor=0.5, random_state=_sklearn_seed(rng))
+
+
+def _blobs(n, noise, rng, k):
+    # Noise widens the blobs: 0.1 gives well separated clusters, 1.0 overlapping ones.
+    return skd.make_blobs(n, n_features=2, centers=k, cluster_std=0.5 + 2.0 * noise,
+                          center_box=(-5.0, 5.0), random_state=_sklearn_seed(rng))
+
+
+def _gaussian_quantiles(n, noise, rng, k):
+    X, y = skd.make_gaussian_quantiles(n_samples=n, n_features=2, n_classes=k,
+                                       random_state=_sklearn_seed(rng))
+    return X + rng.normal(0.0, noise, X.shape), y
+
+
+def _classification(n, noise, rng, k):
+    X, y = skd.make_classification(n, n_features=2, n_informative=2, n_redundant=0,
+                                   n_clusters_per_class=1, n_classes=k, flip_y=0.0,
+                                   class_sep=1.5, random_state=_sklearn_seed(rng))
+    return X + rng.normal(0.0, noise, X.shape), y
+
+
+def _spiral(n, noise, rng, k):
+    """k interleaved arms: arm j is r (sin, cos)(4 r + 2 pi j / k) for r in [0, 1] (cs231n)."""
+    y = np.arange(n) % k
+    r = rng.uniform(0.0, 1.0, n)
+    theta = 4.0 * r + 2.0 * np.pi * y / k
+    X = np.column_stack([r * np.sin(theta), r * np.cos(theta)])
+    return X + rng.normal(0.0, noise * 0.2, X.shape), y
+
+
+def _xor(n, noise, rng, k):
+    """Points in the square [-1, 1]^2, class 1 where x1 and x2 have the same sign."""
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    y = (X[:, 0] * X[:, 1] > 0).astype(int)
+    return X + rng.normal(0.0, noise * 0.5, X.shape), y
+
+
+def _sine(n, noise, rng, k):
+    x = rng.uniform(-np.pi, np.pi, (n, 1))
+    return x, np.sin(x[:, 0]) + rng.normal(0.0, noise, n)
+
+
+def _plane(n, noise, rng, k):
+    X = rng.uniform(-1.0, 1.0, (n, 2))
+    return X, 0.6 * X[:, 0] - 0.4 * X[:, 1] + rng.normal(0.0, noise, n)
+
+
+_GENERATORS = {
+    "moons": _moons, "circles": _circles, "blobs": _blobs, "spiral": _spiral, "xor": _xor,
+    "gaussian_quantiles": _gaussian_quantiles, "classification": _classification,
+    "sine": _sine, "plane": _plane,
+}
+
+
+def standardize(X_train, *others):
+    """Scale features to mean 0, std 1 using the training set's statistics only."""
+    mean = X_train.mean(axis=0)
+    std = X_train.std(axis=0)
+    std[std == 0] = 1.0
+    return tuple((X - mean) / std for X in (X_train, *others))
+
+
+def train_test_split(X, y, test_fraction=0.2, seed=0):
+    """Shuffle with ``seed`` and split off ``test_fraction`` of the rows as a test set."""
+    test_fraction = check_number("test_fraction", test_fraction, 0.0, 1.0, low_open=True,
+                                 high_open=True)
+    order = np.random.default_rng(seed).permutation(len(X))
+    n_test = max(1, min(len(X) - 1, round(test_fraction * len(X))))
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]

@@ -1,0 +1,100 @@
+"""Layers with parameters: Dense (affine) and Maxout.
+
+A layer's gradients are written *into* its existing ``dW``/``db`` arrays (``out=``), never
+rebound: inside an MLP they are views into one flat gradient buffer, which lets the optimiser
+update every parameter with a handful of vector operations.
+"""
+
+import numpy as np
+
+from nn_core._checks import check_int
+from nn_core.initializers import init_weights
+
+
+class Dense:
+    """Affine layer: y = x W + b, with W of shape (n_in, n_out) and b of shape (n_out,).
+
+    Backward, for upstream gradient g = dL/dy:
+    dL/dW = x^T g,  dL/db = sum of g over the batch,  dL/dx = g W^T.
+    """
+
+    param_names = ("W", "b")
+    grad_names = ("dW", "db")
+
+    def __init__(self, n_in, n_out, init="he", rng=None, gain=1.0):
+        n_in = check_int("n_in", n_in, 1)
+        n_out = check_int("n_out", n_out, 1)
+        rng = np.random.default_rng(rng)
+        self.W = init_weights(init, n_in, n_out, rng, gain)
+        self.b = np.zeros(n_out)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        # The first layer of a network has no one to pass dL/dx to; skipping it saves a matmul.
+        self.needs_input_grad = True
+
+    def forward(self, x):
+        self.x = x
+        out = x @ self.W
+        out += self.b
+        return out
+
+    def backward(self, dout):
+        np.matmul(self.x.T, dout, out=self.dW)
+        np.add.reduce(dout, axis=0, out=self.db)
+        return dout @ self.W.T if self.needs_input_grad else None
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grads(self):
+        return [self.dW, self.db]
+
+    def __repr__(self):
+        return f"Dense({self.W.shape[0]}, {self.W.shape[1]})"
+
+
+class Maxout:
+    """Maxout unit (Goodfellow et al., 2013): each output is the max of k affine pieces,
+    y_j = max_i (x W_i + b_i)_j, so it can approximate any convex function such as |x| or x^2.
+
+    W has shape (n_in, n_out * pieces), piece i of unit j in column j * pieces + i. Backward sends
+    the upstream gradient only to the winning piece of each unit (ties go to the first).
+    """
+
+    param_names = ("W", "b")
+    grad_names = ("dW", "db")
+
+    def __init__(self, n_in, n_out, pieces=2, init="he", rng=None):
+        n_in = check_int("n_in", n_in, 1)
+        n_out = check_int("n_out", n_out, 1)
+        self.pieces = check_int("pieces", pieces, 1, 64)
+        self.n_out = n_out
+        rng = np.random.default_rng(rng)
+        self.W = init_weights(init, n_in, n_out * self.pieces, rng)
+        self.b = np.zeros(n_out * self.pieces)
+        self.dW = np.zeros_like(self.W)
+        self.db = np.zeros_like(self.b)
+        self.needs_input_grad = True
+
+    def forward(self, x):
+        self.x = x
+        z = (x @ self.W + self.b).reshape(len(x), self.n_out, self.pieces)
+        self.winner = np.argmax(z, axis=2)
+        return np.take_along_axis(z, self.winner[:, :, None], axis=2)[:, :, 0]
+
+    def backward(self, dout):
+        dz = np.zeros((len(dout), self.n_out, self.pieces))
+        np.put_along_axis(dz, self.winner[:, :, None], dout[:, :, None], axis=2)
+        dz = dz.reshape(len(dout), self.n_out * self.pieces)
+        np.matmul(self.x.T, dz, out=self.dW)
+        np.sum(dz, axis=0, out=self.db)
+        return dz @ self.W.T if self.needs_input_grad else None
+
+    def params(self):
+        return [self.W, self.b]
+
+    def grads(self):
+        return [self.dW, self.db]
+
+    def __repr__(self):
+        return f"Maxout({self.W.shape[0]}, {self.n_out}, pieces={self.pieces})"

@@ -1,0 +1,81 @@
+"""Optimisers: update parameters in place from their gradients.
+
+``step(params, grads)`` takes matching lists of arrays and changes ``params`` in place. An MLP
+can pass its two flat buffers as one-element lists, so a step is a few vector operations
+whatever the depth of the network.
+"""
+
+import numpy as np
+
+from nn_core._checks import check_number
+
+
+class SGD:
+    """Stochastic gradient descent with (heavy-ball) momentum:
+    v <- momentum * v - lr * g;  theta <- theta + v.  With momentum 0: theta <- theta - lr * g.
+    """
+
+    def __init__(self, lr=0.01, momentum=0.0):
+        self.lr = check_number("learning rate", lr, 0.0, 1e6, low_open=True)
+        self.momentum = check_number("momentum", momentum, 0.0, 1.0, high_open=True)
+        self.velocity = None
+
+    def step(self, params, grads):
+        if self.momentum == 0.0:
+            for p, g in zip(params, grads):
+                p -= self.lr * g
+            return
+        if self.velocity is None:
+            self.velocity = [np.zeros_like(p) for p in params]
+        for p, g, v in zip(params, grads, self.velocity):
+            v *= self.momentum
+            v -= self.lr * g
+            p += v
+
+    def __repr__(self):
+        return f"SGD(lr={self.lr:g}, momentum={self.momentum:g})"
+
+
+class Adam:
+    """Adam (Kingma & Ba, 2015): running means of the gradient and its square, bias-corrected.
+
+    m <- b1 m + (1 - b1) g;  v <- b2 v + (1 - b2) g^2;
+    theta <- theta - lr * m_hat / (sqrt(v_hat) + eps), with m_hat = m / (1 - b1^t),
+    v_hat = v / (1 - b2^t). The two corrections are folded into one step size.
+    """
+
+    def __init__(self, lr=0.001, beta1=0.9, beta2=0.999, eps=1e-8):
+        self.lr = check_number("learning rate", lr, 0.0, 1e6, low_open=True)
+        self.beta1 = check_number("beta1", beta1, 0.0, 1.0, high_open=True)
+        self.beta2 = check_number("beta2", beta2, 0.0, 1.0, high_open=True)
+        self.eps = check_number("eps", eps, 0.0, 1.0, low_open=True)
+        self.t = 0
+        self.m = self.v = self.scratch = None
+
+    def step(self, params, grads):
+        if self.m is None:
+            self.m = [np.zeros_like(p) for p in params]
+            self.v = [np.zeros_like(p) for p in params]
+            self.scratch = [np.empty_like(p) for p in params]
+        self.t += 1
+        step_size = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
+        # eps is scaled by the same correction so the update equals the textbook formula exactly.
+        eps_hat = self.eps * np.sqrt(1.0 - self.beta2 ** self.t)
+        for p, g, m, v, s in zip(params, grads, self.m, self.v, self.scratch):
+            m *= self.beta1
+            m += (1.0 - self.beta1) * g
+            v *= self.beta2
+            np.multiply(g, g, out=s)
+            s *= 1.0 - self.beta2
+            v += s
+            np.sqrt(v, out=s)
+            s += eps_hat
+            np.divide(m, s, out=s)
+            s *= step_size
+            p -= s
+
+    def __repr__(self):
+        return f"Adam(lr={self.lr:g})"
+
+
+OPTIMIZERS = {"sgd": SGD, "adam": Adam}
