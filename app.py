@@ -1,4 +1,23 @@
+"""Home page of Activation Lab: what each page teaches, with links."""
+
 import streamlit as st
 
-st.set_page_config(page_title="Activation Lab")
-st.title("Activation Lab")
+from ui.frame import PAGES, page_frame, shared_query_params
+
+frame = page_frame("home")
+t = frame.t
+
+st.title(t("app_title"))
+st.markdown(f"**{t('app_tagline')}**")
+st.markdown(t("home_intro"))
+
+params = shared_query_params(frame.lang, frame.projector) or None
+cards = st.columns(2)
+for i, key in enumerate(["activations", "saturation", "dead_relu", "playground"]):
+    path, icon = PAGES[key]
+    with cards[i % 2].container(border=True):
+        st.subheader(t(f"page_{key}"))
+        st.markdown(t(f"home_{key}"))
+        st.page_link(path, label=f"{t('home_open')}: {t(f'page_{key}')}", icon=icon,
+                     query_params=params)
+st.info(t("home_how"), icon=":material/school:")

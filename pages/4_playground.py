@@ -1,0 +1,8 @@
+"""Placeholder: this page is being built."""
+
+import streamlit as st
+
+from ui.frame import page_frame
+
+frame = page_frame("playground")
+st.title(frame.t("page_playground"))

@@ -1,0 +1,7 @@
+"""Strings of the activations page."""
+
+EN = {
+}
+
+ZH = {
+}

@@ -1,0 +1,7 @@
+"""Strings of the dead_relu page."""
+
+EN = {
+}
+
+ZH = {
+}

@@ -1,0 +1,7 @@
+"""Strings of the playground page."""
+
+EN = {
+}
+
+ZH = {
+}

@@ -1,0 +1,7 @@
+"""Strings of the saturation page."""
+
+EN = {
+}
+
+ZH = {
+}
