@@ -35,6 +35,7 @@ h3 { font-size: 1.6rem !important; }
 [data-testid="stWidgetLabel"] p { font-size: 1.1rem !important; font-weight: 600; }
 [data-testid="stMetricValue"] { font-size: 2.4rem !important; }
 [data-testid="stAppViewContainer"] { color: #000000; }
+[data-testid="stSidebar"] [data-testid="stButtonGroup"] p { font-size: 16px !important; }
 </style>
 """
 
