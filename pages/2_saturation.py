@@ -1,8 +1,150 @@
-"""Placeholder: this page is being built."""
+"""Gradient saturation: a batch through a deep network at initialisation, layer by layer, and a
+brief training run that shows which layers learn."""
 
 import streamlit as st
 
+from nn_core.depth import HEALTHY_UPDATE_RATIO, TRAINING_SAMPLES, depth_profile, training_trace
+from ui.charts import saturation as charts
+from ui.charts.style import ACTIVATION_COLORS
+from ui.controls.saturation import (
+    SETTINGS, activation_label, network_controls, preset_buttons, restore_saturation_settings,
+    training_controls,
+)
 from ui.frame import page_frame
+from ui.url_state import publish_settings, show_notices
 
 frame = page_frame("saturation")
-st.title(frame.t("page_saturation"))
+t = frame.t
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def cached_profile(activation, depth, width, init, gain, batch_size, seed, threshold):
+    return depth_profile(activation, depth, width, init, gain, batch_size, seed, threshold)
+
+
+@st.cache_data(max_entries=4, show_spinner=False)
+def cached_training(activation, depth, width, init, gain, steps, learning_rate, seed):
+    return training_trace(activation, depth, width, init, gain, steps, learning_rate, seed)
+
+
+def show_forward(profiles, labels):
+    st.subheader(t("sat_forward_header"))
+    st.caption(t("sat_forward_caption"))
+    show_histograms(profiles, labels, "activation_histograms", "sat_chart_act_hist",
+                    "sat_axis_activation")
+    layers = next(iter(profiles.values())).layers
+    lines = [("sat_chart_mean", "sat_axis_mean", "activation_mean", False, False),
+             ("sat_chart_std", "sat_axis_std", "activation_std", True, False),
+             ("sat_chart_saturated", "sat_axis_saturated", "saturated_fraction", False, True)]
+    for column, (title, y_title, field, log_scale, percent) in zip(st.columns(3), lines):
+        column.altair_chart(charts.per_layer_lines(
+            layers, {name: getattr(p, field) for name, p in profiles.items()}, labels, t(title),
+            t("sat_axis_layer"), t(y_title), t("sat_legend_activation"), frame.style,
+            log_scale=log_scale, percent=percent), width="stretch")
+
+
+def show_backward(profiles, labels):
+    st.subheader(t("sat_backward_header"))
+    st.caption(t("sat_backward_caption"))
+    show_histograms(profiles, labels, "gradient_histograms", "sat_chart_grad_hist",
+                    "sat_axis_log_grad", x_format="d")  # whole decades
+    chart_column, reading_column = st.columns([3, 2])
+    chart_column.altair_chart(charts.gradient_norm_chart(
+        next(iter(profiles.values())).layers,
+        {name: p.weight_grad_norm for name, p in profiles.items()},
+        {name: p.sigmoid_envelope for name, p in profiles.items()}, labels,
+        t("sat_chart_grad_norm"), t("sat_axis_layer"), t("sat_axis_grad_norm"),
+        t("sat_legend_curve"), t("sat_series_measured"), t("sat_series_envelope"),
+        t("sat_legend_activation"), frame.style), width="stretch")
+    for name, profile in profiles.items():
+        reading_column.info(t(f"sat_reading_{profile.reading}", activation=labels[name],
+                              depth=profile.depth, ratio=f"{profile.gradient_ratio:.2g}"),
+                            icon=":material/lightbulb:")
+        reading_column.caption(t("sat_saturation_note", activation=labels[name],
+                                 share=f"{profile.saturated_fraction[-1]:.0%}",
+                                 std=f"{profile.activation_std[-1]:.2g}"))
+
+
+def show_training(traces, labels, depth):
+    for name, trace in traces.items():
+        if trace.diverged:
+            st.warning(t("sat_train_diverged", activation=labels[name], step=trace.diverged_at),
+                       icon=":material/warning:")
+    traces = {name: trace for name, trace in traces.items() if len(trace.loss)}
+    if not traces:
+        return
+    steps = {name: trace.steps for name, trace in traces.items()}
+    grad_column, loss_column = st.columns(2)
+    grad_column.altair_chart(charts.training_gradient_chart(
+        steps, {n: tr.first_grad_norm for n, tr in traces.items()},
+        {n: tr.last_grad_norm for n, tr in traces.items()}, labels, t("sat_chart_train_grad"),
+        t("sat_axis_step"), t("sat_axis_grad_norm"), t("sat_legend_curve"),
+        t("sat_series_first"), t("sat_series_last"), t("sat_legend_activation"), frame.style),
+        width="stretch")
+    loss_column.altair_chart(charts.loss_chart(
+        steps, {n: tr.loss for n, tr in traces.items()}, labels, t("sat_chart_train_loss"),
+        t("sat_axis_step"), t("sat_axis_loss"), t("sat_legend_activation"), frame.style),
+        width="stretch")
+    for column, (name, trace) in zip(st.columns(len(traces)), traces.items()):
+        column.altair_chart(charts.update_ratio_chart(
+            trace.steps, trace.update_ratio, t("sat_legend_layer"),
+            t("sat_chart_train_ratio", activation=labels[name]), t("sat_axis_step"),
+            t("sat_axis_update_ratio"), HEALTHY_UPDATE_RATIO, t("sat_reference"), frame.style),
+            width="stretch")
+    st.caption(t("sat_train_ratio_caption", depth=depth))
+
+
+def show_histograms(profiles, labels, field, title_key, x_key, x_format="~g"):
+    """One faceted histogram chart per activation, side by side."""
+    for column, (name, profile) in zip(st.columns(len(profiles)), profiles.items()):
+        hist = getattr(profile, field)
+        column.altair_chart(charts.layer_histograms(
+            hist.edges, hist.fractions, [t("sat_layer_n", n=n) for n in profile.layers],
+            ACTIVATION_COLORS[name], t(title_key, activation=labels[name]),
+            t("sat_hist_subtitle", x=t(x_key)), t("sat_axis_layer"), t(x_key),
+            t("sat_axis_share"), frame.style, columns=10 // len(profiles), x_format=x_format),
+            width="content")
+
+
+st.title(t("page_saturation"))
+st.markdown(t("sat_intro"))
+show_notices(restore_saturation_settings(t))
+with st.container(border=True):
+    preset_buttons(t)
+    setup = network_controls(t)
+labels = {name: activation_label(t, name) for name in setup.activations}
+network = (setup.depth, setup.width, setup.init, setup.gain)
+
+if not setup.activations:
+    st.warning(t("sat_pick_one"), icon=":material/touch_app:")
+else:
+    try:
+        profiles = {name: cached_profile(name, *network, setup.batch_size, setup.seed,
+                                         setup.threshold) for name in setup.activations}
+    except ValueError as error:
+        st.error(t("error_generic", detail=error))
+        profiles = {}
+    for name, profile in profiles.items():
+        if not profile.finite:
+            st.warning(t("sat_overflow", activation=labels[name]), icon=":material/warning:")
+    if profiles:
+        show_forward(profiles, labels)
+        show_backward(profiles, labels)
+
+st.subheader(t("sat_training_header"))
+st.caption(t("sat_training_caption", width=setup.width, samples=TRAINING_SAMPLES))
+training, train_clicked = training_controls(t)
+request = (setup.activations, *network, training.steps, training.learning_rate, setup.seed)
+if train_clicked and setup.activations:
+    with st.spinner(t("sat_train_spinner", depth=setup.depth, width=setup.width)):
+        st.session_state.sat_training_result = (request, {
+            name: cached_training(name, *network, training.steps, training.learning_rate,
+                                  setup.seed) for name in setup.activations})
+stored = st.session_state.get("sat_training_result")
+if stored is None:
+    st.info(t("sat_train_prompt"), icon=":material/school:")
+elif stored[0] != request:
+    st.info(t("sat_train_stale"), icon=":material/refresh:")
+else:
+    show_training(stored[1], labels, setup.depth)
+publish_settings(SETTINGS)

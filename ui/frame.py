@@ -36,6 +36,7 @@ h3 { font-size: 1.6rem !important; }
 [data-testid="stMetricValue"] { font-size: 2.4rem !important; }
 [data-testid="stAppViewContainer"] { color: #000000; }
 [data-testid="stSidebar"] [data-testid="stButtonGroup"] p { font-size: 16px !important; }
+[data-testid="stSidebar"] [data-testid="stPageLink"] p { white-space: normal !important; }
 </style>
 """
 

@@ -1,0 +1,214 @@
+"""The gradient-saturation page under AppTest: controls by key, and the data behind its charts."""
+
+import json
+
+import numpy as np
+import pandas as pd
+import pyarrow as pa
+import pytest
+
+from ui.strings import Translator
+
+PAGE = "pages/2_saturation.py"
+# A small network keeps most tests quick; the classic-size checks set their own sizes.
+SMALL = dict(sat_depth=4, sat_width=16, sat_batch=64)
+# The classic cases at 10 layers of 200 units: the same effects as with 500, at a third the cost.
+CLASSIC_SHAPE = dict(sat_width=200, sat_batch=100)
+
+
+def charts(at):
+    """{chart title: DataFrame of its (first) data set} for every chart on the page."""
+    found = {}
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec.get("title", "")
+        title = title.get("text", "") if isinstance(title, dict) else title
+        found[title] = chart_data(chart)
+    return found
+
+
+def chart_data(chart, index=0):
+    """Decode a chart's Arrow data set into a DataFrame."""
+    dataset = chart.proto.datasets[index].data.data
+    return pa.ipc.open_stream(dataset).read_pandas()
+
+
+def chart_spec(at, title):
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        heading = spec.get("title", "")
+        if (heading.get("text") if isinstance(heading, dict) else heading) == title:
+            return spec
+    raise AssertionError(f"no chart titled {title!r}")
+
+
+def values(frame, name):
+    """One activation's series of a per-layer line chart, in layer order."""
+    rows = frame[frame["name"] == name].sort_values("x")
+    return rows["value"].to_numpy()
+
+
+def texts(elements):
+    return [element.value for element in elements]
+
+
+t = Translator("en")
+
+
+def test_default_page_is_the_classic_tanh_small_weights_case(open_page):
+    at = open_page(PAGE, **CLASSIC_SHAPE)
+    assert not at.exception
+    found = charts(at)
+    assert len(found) == 6
+    std = values(found[t("sat_chart_std")], "tanh")
+    assert len(std) == 10
+    assert std[-1] < 1e-3 * std[0]
+    # The histogram chart: 10 layers x 30 bins, each layer's shares adding up to 1.
+    histogram = found[t("sat_chart_act_hist", activation="tanh")]
+    assert histogram["layer"].nunique() == 10
+    assert np.allclose(histogram.groupby("layer")["share"].sum(), 1.0)
+
+
+def test_std_one_saturates_most_tanh_units(open_page):
+    at = open_page(PAGE, sat_init="normal_1.0", **CLASSIC_SHAPE)
+    assert not at.exception
+    saturated = values(charts(at)[t("sat_chart_saturated")], "tanh")
+    assert np.all(saturated > 0.5)
+
+
+@pytest.mark.parametrize("activation, init", [("tanh", "xavier"), ("relu", "he")])
+def test_matched_initialisation_keeps_the_std(open_page, activation, init):
+    at = open_page(PAGE, sat_activations=activation, sat_init=init, **CLASSIC_SHAPE)
+    std = values(charts(at)[t("sat_chart_std")], activation)
+    assert std.max() / std.min() < 4.0
+
+
+def test_sigmoid_reading_names_the_vanishing_ratio(open_page):
+    at = open_page(PAGE, sat_activations="sigmoid", sat_init="xavier", **CLASSIC_SHAPE)
+    reading = [text for text in texts(at.info) if "first layer's gradient" in text]
+    assert len(reading) == 1
+    ratio = float(reading[0].split(" is ")[1].split(" ")[0])
+    assert ratio < 1e-3
+    norms = charts(at)[t("sat_chart_grad_norm")]
+    measured = norms[norms["curve"] == t("sat_series_measured")].sort_values("x")["value"]
+    assert ratio == pytest.approx(measured.iloc[0] / measured.iloc[-1], rel=0.05)
+
+
+def test_controls_by_key_redraw_the_charts(open_page):
+    at = open_page(PAGE, **SMALL)
+    at.slider(key="sat_depth").set_value(6).run()
+    at.selectbox(key="sat_init").set_value("he").run()
+    at.slider(key="sat_gain").set_value(1.5).run()
+    at.select_slider(key="sat_threshold").set_value("0.1").run()
+    at.number_input(key="sat_seed").set_value(5).run()
+    assert not at.exception
+    found = charts(at)
+    assert len(values(found[t("sat_chart_mean")], "tanh")) == 6
+    assert at.query_params["sat_depth"] == ["6"] or at.query_params["sat_depth"] == "6"
+    assert "sat_init" in at.query_params
+
+
+def test_two_activations_side_by_side(open_page):
+    at = open_page(PAGE, **SMALL)
+    at.multiselect(key="sat_activations").set_value(["sigmoid", "relu"]).run()
+    assert not at.exception
+    found = charts(at)
+    assert len(found) == 8  # a histogram chart per activation, twice, and the shared lines
+    assert set(found[t("sat_chart_std")]["name"]) == {"sigmoid", "relu"}
+    assert len([text for text in texts(at.info) if "first layer's gradient" in text]) == 2
+
+
+def test_no_activation_gives_a_message_not_an_error(open_page):
+    at = open_page(PAGE, **SMALL)
+    at.multiselect(key="sat_activations").set_value([]).run()
+    assert not at.exception
+    assert t("sat_pick_one") in texts(at.warning)
+    assert not at.get("vega_lite_chart")
+
+
+def test_preset_sets_the_classic_network(open_page):
+    at = open_page(PAGE, sat_batch=100)
+    at.button(key="sat_preset_relu_he").click().run()
+    assert not at.exception
+    state = at.session_state
+    assert state["sat_activations"] == ["relu"] and state["sat_init"] == "he"
+    assert state["sat_depth"] == 10 and state["sat_width"] == 500
+
+
+def test_training_draws_gradient_update_and_loss_charts(open_page):
+    at = open_page(PAGE, **SMALL)
+    assert t("sat_train_prompt") in texts(at.info)
+    at.button(key="sat_train").click().run()
+    assert not at.exception
+    found = charts(at)
+    assert len(found) == 9
+    gradients = found[t("sat_chart_train_grad")]
+    assert set(gradients["curve"]) == {t("sat_series_first"), t("sat_series_last")}
+    assert len(found[t("sat_chart_train_loss")]) == 30  # 30 steps by default
+    ratio_chart = chart_spec(at, t("sat_chart_train_ratio", activation="tanh"))
+    assert len(ratio_chart["layer"]) == 3  # lines, the 1e-3 reference rule and its label
+    ratio = [c for c in at.get("vega_lite_chart") if len(c.proto.datasets) == 2][0]
+    assert chart_data(ratio, 1)["value"].tolist() == [1e-3]
+    # Changing the network makes the stored run stale instead of showing the wrong numbers.
+    at.slider(key="sat_depth").set_value(5).run()
+    assert t("sat_train_stale") in texts(at.info)
+
+
+def test_diverging_training_gives_a_warning(open_page):
+    at = open_page(PAGE, sat_activations="relu", sat_init="normal_1.0", sat_lr="1",
+                   sat_depth=3, sat_width=16, sat_batch=32)
+    at.button(key="sat_train").click().run()
+    assert not at.exception
+    assert any("diverged" in text for text in texts(at.warning))
+
+
+@pytest.mark.parametrize("key, value, notice", [
+    ("sat_depth", "10000", "notice_clamped"),
+    ("sat_width", "banana", "notice_invalid"),
+    ("sat_gain", "nan", "notice_invalid"),
+    ("sat_batch", "-5", "notice_clamped"),
+    ("sat_init", "normal_5.0", "notice_invalid"),
+    ("sat_threshold", "7", "notice_invalid"),
+    ("sat_activations", "tanh,relu,sigmoid", "sat_too_many"),
+])
+def test_tampered_url_values_give_a_notice(open_page, key, value, notice):
+    query = {**dict(sat_width=16, sat_batch=32, sat_depth=3), key: value}
+    at = open_page(PAGE, **query)
+    assert not at.exception
+    warnings = " ".join(texts(at.warning))
+    # The frame's notices name the setting; the page's own notice is a fixed sentence.
+    assert (t(notice) if notice.startswith("sat_") else key) in warnings
+    assert at.get("vega_lite_chart")
+
+
+def test_chinese_page(open_page):
+    at = open_page(PAGE, lang="zh", **SMALL)
+    assert not at.exception
+    zh = Translator("zh")
+    assert at.title[0].value == zh("page_saturation")
+    found = charts(at)
+    assert zh("sat_chart_std") in found
+    assert any("第一层的梯度" in text for text in texts(at.info))
+    assert at.multiselect(key="sat_activations").label == zh("sat_activations")
+
+
+def test_projector_mode_enlarges_chart_text(open_page):
+    at = open_page(PAGE, projector=True, **SMALL)
+    assert not at.exception
+    spec = chart_spec(at, t("sat_chart_std"))
+    assert spec["config"]["axis"]["labelFontSize"] == 18
+
+
+def test_every_control_has_help_text(open_page):
+    at = open_page(PAGE, **SMALL)
+    widgets = [at.multiselect(key="sat_activations"), at.selectbox(key="sat_init"),
+               at.slider(key="sat_gain"), at.slider(key="sat_depth"), at.slider(key="sat_width"),
+               at.slider(key="sat_batch"), at.select_slider(key="sat_threshold"),
+               at.number_input(key="sat_seed"), at.slider(key="sat_steps"),
+               at.select_slider(key="sat_lr")]
+    assert all(widget.help for widget in widgets)
+
+
+def test_chart_helper_reads_dataframes(open_page):
+    at = open_page(PAGE, **SMALL)
+    assert all(isinstance(frame, pd.DataFrame) and len(frame) for frame in charts(at).values())
