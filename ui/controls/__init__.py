@@ -1,0 +1,1 @@
+"""Widget groups that return plain dataclasses of a page's settings."""
