@@ -1,0 +1,85 @@
+"""Speed of the dead-ReLU page's training run, with its per-epoch statistics.
+
+Goal (issue 5): the default run (300 points, two hidden layers of 32, 100 epochs, Adam with
+batches of 32) completes with its statistics in under 2 s. For scale, scikit-learn's
+MLPClassifier does the same training work (same data, layers, epochs, batch size and optimiser)
+without any statistics.
+
+    python benchmarks/bench_dead_relu.py [--repeats 5]
+"""
+
+import argparse
+import statistics
+import sys
+import time
+import warnings
+from dataclasses import replace
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+from sklearn.exceptions import ConvergenceWarning  # noqa: E402
+from sklearn.neural_network import MLPClassifier  # noqa: E402
+from threadpoolctl import threadpool_limits  # noqa: E402
+
+from nn_core import make_dataset  # noqa: E402
+from nn_core.dead_units import (  # noqa: E402
+    MAX_DEPTH, MAX_EPOCHS, MAX_WIDTH, DeadUnitConfig, train_and_track, train_runs,
+)
+
+GOAL_SECONDS = 2.0
+DEFAULT = DeadUnitConfig()
+LARGEST = replace(DEFAULT, width=MAX_WIDTH, depth=MAX_DEPTH, epochs=MAX_EPOCHS)
+
+
+def timed(work, repeats):
+    """Median and best wall time of ``repeats`` calls of ``work()``, in seconds."""
+    times = []
+    for _ in range(repeats):
+        start = time.perf_counter()
+        work()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times), min(times)
+
+
+def sklearn_same_work(config):
+    X, y = make_dataset(config.dataset, config.n_samples, noise=config.noise, seed=config.seed)
+    model = MLPClassifier(
+        hidden_layer_sizes=(config.width,) * config.depth, activation="relu", solver="adam",
+        learning_rate_init=config.learning_rate, batch_size=config.batch_size,
+        max_iter=config.epochs, tol=0.0, n_iter_no_change=config.epochs + 1,
+        random_state=config.seed,
+    )
+    # One BLAS thread, as train_and_track uses: the same conditions for both.
+    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+        warnings.simplefilter("ignore", ConvergenceWarning)  # it runs exactly max_iter epochs
+        model.fit(X, y)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    repeats = parser.parse_args().repeats
+
+    cases = [
+        ("default run + statistics (2 x 32, 100 epochs)", lambda: train_and_track(DEFAULT)),
+        ("compare mode: ReLU and leaky ReLU", lambda: train_runs(DEFAULT, "leaky_relu")),
+        (f"largest allowed run ({MAX_DEPTH} x {MAX_WIDTH}, {MAX_EPOCHS} epochs)",
+         lambda: train_and_track(LARGEST)),
+        ("scikit-learn MLPClassifier, same work, no statistics",
+         lambda: sklearn_same_work(DEFAULT)),
+    ]
+    print(f"median and best of {repeats} runs")
+    results = {}
+    for name, work in cases:
+        median, best = timed(work, repeats)
+        results[name] = median
+        print(f"  {name:<58} median {median:6.3f} s   best {best:6.3f} s")
+    default_median = results[cases[0][0]]
+    verdict = "meets" if default_median < GOAL_SECONDS else "MISSES"
+    print(f"default run: {default_median:.3f} s, {verdict} the goal of < {GOAL_SECONDS:g} s")
+    return 0 if default_median < GOAL_SECONDS else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,307 @@
+"""Dead ReLU units: train a network and record, epoch by epoch, which hidden units stop firing.
+
+A hidden unit computes a = f(z) with z = x w + b. It is *dead* on a data set when its output is
+exactly 0 for every input of the set. For ReLU, f(z) = max(0, z) and f'(z) = 0 for z <= 0, so
+a dead unit sends no gradient to its own w and b: gradient descent cannot revive it (only a
+change in the layers below it can). A big update (a high learning rate) or a negative bias
+pushes z below 0 for every input, and the unit dies.
+
+A unit's *activity rate* is the fraction of inputs on which it fires (a != 0); dead means an
+activity rate of exactly 0. Leaky ReLU, PReLU and ELU output a non-zero value for every z != 0,
+so their units cannot die in this sense. GELU and swish can only underflow to an exact 0, far
+out in their negative tail.
+
+>>> config = DeadUnitConfig(epochs=5, width=8)
+>>> run = train_and_track(config)
+>>> run.activity_rate.shape  # (hidden layers, records: initialisation + 5 epochs, units)
+(2, 6, 8)
+>>> run.dead_fraction.shape
+(6, 2)
+"""
+
+from dataclasses import dataclass, replace
+
+import numpy as np
+from threadpoolctl import threadpool_limits
+
+from nn_core._checks import check_choice, check_int, check_number
+from nn_core.activations import Activation, PReLU
+from nn_core.datasets import DATASETS, make_dataset
+from nn_core.layers import Dense
+from nn_core.model import MLP
+from nn_core.optimizers import SGD, Adam
+from nn_core.training import evaluate, fit
+
+# Bounds that keep the slowest allowed run to a few seconds on one core.
+MAX_WIDTH = 64
+MAX_DEPTH = 5
+MAX_EPOCHS = 200
+MAX_SAMPLES = 1000
+MAX_LEARNING_RATE = 10.0
+MAX_ABS_BIAS = 10.0
+
+# "momentum" is heavy-ball SGD with the classic 0.9.
+OPTIMIZER_CHOICES = ("sgd", "momentum", "adam")
+CLASSIFICATION_SETS = tuple(name for name, info in DATASETS.items()
+                            if info.task == "classification")
+
+
+@dataclass(frozen=True)
+class DeadUnitConfig:
+    """Everything that decides a run: the same config always trains the same network."""
+
+    dataset: str = "moons"
+    activation: str = "relu"
+    learning_rate: float = 0.01
+    optimizer: str = "adam"
+    init: str = "he"
+    initial_bias: float = 0.0  # every hidden bias starts at this constant
+    width: int = 32  # units per hidden layer
+    depth: int = 2  # hidden layers
+    epochs: int = 100
+    seed: int = 0  # data, initial weights and batch order
+    n_samples: int = 300
+    noise: float = 0.15
+    batch_size: int = 32
+
+
+@dataclass
+class DeadUnitRun:
+    """What one training run recorded. Row 0 of every per-epoch array is the initialisation.
+
+    If training diverged, the records stop at the last epoch whose weights were finite.
+    """
+
+    config: DeadUnitConfig
+    epochs: np.ndarray  # (n_records,) epoch numbers 0, 1, 2, ...
+    train_loss: np.ndarray  # (n_records,)
+    train_accuracy: np.ndarray  # (n_records,)
+    dead_fraction: np.ndarray  # (n_records, depth)
+    activity_rate: np.ndarray  # (depth, n_records, width)
+    prelu_slopes: np.ndarray  # (n_records, depth) learned PReLU alphas; (n_records, 0) otherwise
+    initial_pre_activation: np.ndarray  # (depth, n_samples, width) z at initialisation
+    final_pre_activation: np.ndarray  # (depth, n_samples, width) z after the last recorded epoch
+    diverged: bool = False
+    diverged_epoch: int = 0  # the epoch in which training diverged (0 if it did not)
+
+    @property
+    def activation(self):
+        return self.config.activation
+
+    @property
+    def dead_counts_initial(self):
+        """(depth,) number of dead units per hidden layer at initialisation."""
+        return np.sum(self.activity_rate[:, 0, :] == 0.0, axis=1)
+
+    @property
+    def dead_counts_final(self):
+        """(depth,) number of dead units per hidden layer after the last recorded epoch."""
+        return np.sum(self.activity_rate[:, -1, :] == 0.0, axis=1)
+
+    @property
+    def n_hidden_units(self):
+        return self.config.depth * self.config.width
+
+    @property
+    def dead_total_initial(self):
+        return int(self.dead_counts_initial.sum())
+
+    @property
+    def dead_total_final(self):
+        return int(self.dead_counts_final.sum())
+
+    @property
+    def dead_change(self):
+        """Dead units gained (positive) or revived (negative) between initialisation and the end."""
+        return self.dead_total_final - self.dead_total_initial
+
+    @property
+    def final_accuracy(self):
+        return float(self.train_accuracy[-1])
+
+
+def check_config(config):
+    """Return ``config`` if every field is in its allowed range; else raise ValueError."""
+    check_choice("data set", config.dataset, CLASSIFICATION_SETS)
+    check_choice("optimiser", config.optimizer, OPTIMIZER_CHOICES)
+    check_number("learning rate", config.learning_rate, 0.0, MAX_LEARNING_RATE, low_open=True)
+    check_number("initial bias", config.initial_bias, -MAX_ABS_BIAS, MAX_ABS_BIAS)
+    check_int("width", config.width, 1, MAX_WIDTH)
+    check_int("depth", config.depth, 1, MAX_DEPTH)
+    check_int("epochs", config.epochs, 0, MAX_EPOCHS)
+    check_int("seed", config.seed, 0, 2**32 - 1)
+    check_int("n_samples", config.n_samples, 10, MAX_SAMPLES)
+    check_int("batch_size", config.batch_size, 1)
+    return config
+
+
+def make_optimizer(name, learning_rate):
+    """The optimiser called ``name`` (one of OPTIMIZER_CHOICES) with the given learning rate."""
+    check_choice("optimiser", name, OPTIMIZER_CHOICES)
+    if name == "adam":
+        return Adam(learning_rate)
+    return SGD(learning_rate, momentum=0.9 if name == "momentum" else 0.0)
+
+
+def build_model(config):
+    """The MLP of ``config``, with every hidden bias set to ``config.initial_bias``.
+
+    Weights come from ``np.random.default_rng(config.seed)`` layer by layer, and no activation
+    draws random numbers, so two configs that differ only in activation start from identical
+    weights: a fair comparison.
+    """
+    n_classes = DATASETS[config.dataset].default_classes
+    sizes = [DATASETS[config.dataset].n_features] + [config.width] * config.depth + [n_classes]
+    model = MLP(sizes, activation=config.activation, init=config.init, seed=config.seed)
+    for dense in hidden_dense_layers(model):
+        dense.b[...] = config.initial_bias  # in place: b is a view into the model's theta
+    return model
+
+
+def hidden_dense_layers(model):
+    """The Dense layers that feed a hidden activation (all but the output layer)."""
+    return [layer for layer in model.layers[:-1] if isinstance(layer, Dense)]
+
+
+def hidden_signals(model, X):
+    """One forward pass of X; returns [(z, a)] per hidden layer: pre-activation and output."""
+    model._forward(X)
+    return [(layer.x, layer.y) for layer in model.layers if isinstance(layer, Activation)]
+
+
+def activity_rates(model, X):
+    """Per hidden layer, each unit's activity rate on X: mean over rows of [a != 0].
+
+    A unit is dead on X exactly when its rate is 0 (its output is 0 for every row).
+    """
+    return [unit_activity(a) for _, a in hidden_signals(model, X)]
+
+
+def unit_activity(outputs):
+    """(n_units,) fraction of rows of ``outputs`` (n_samples, n_units) on which each unit != 0."""
+    return np.mean(outputs != 0.0, axis=0)
+
+
+def prelu_alphas(model):
+    """The learned alpha of every PReLU layer, in order (an empty list if there is none)."""
+    return [float(layer.alpha[0]) for layer in model.layers if isinstance(layer, PReLU)]
+
+
+class _Recorder:
+    """Collects the per-epoch statistics; ``__call__`` is the callback ``fit`` calls."""
+
+    def __init__(self, model, X, y, total_epochs, on_epoch):
+        self.X = X
+        self.total_epochs, self.on_epoch = total_epochs, on_epoch
+        self.epochs, self.loss, self.accuracy = [], [], []
+        self.rates, self.slopes = [], []
+        loss, accuracy = evaluate(model, X, y)
+        self.record(0, loss, accuracy, model)
+        self.initial_z = self.last_z
+
+    def record(self, epoch, loss, accuracy, model):
+        signals = hidden_signals(model, self.X)
+        self.epochs.append(epoch)
+        self.loss.append(loss)
+        self.accuracy.append(accuracy)
+        self.rates.append([unit_activity(a) for _, a in signals])
+        self.slopes.append(prelu_alphas(model))
+        self.last_z = np.stack([z for z, _ in signals])
+
+    def __call__(self, epoch, history, model):
+        self.record(epoch, history.train_loss[-1], history.train_accuracy[-1], model)
+        if self.on_epoch is not None:
+            self.on_epoch(epoch, self.total_epochs)
+        return False  # never stop early
+
+    def run(self, config, history):
+        rates = np.array(self.rates)  # (n_records, depth, width)
+        last_epoch = self.epochs[-1]
+        return DeadUnitRun(
+            config=config,
+            epochs=np.array(self.epochs),
+            train_loss=np.array(self.loss),
+            train_accuracy=np.array(self.accuracy),
+            dead_fraction=np.mean(rates == 0.0, axis=2),
+            activity_rate=rates.transpose(1, 0, 2),
+            prelu_slopes=np.array(self.slopes).reshape(len(self.epochs), -1),
+            initial_pre_activation=self.initial_z,
+            final_pre_activation=self.last_z,
+            diverged=history.diverged,
+            diverged_epoch=last_epoch + 1 if history.diverged else 0,
+        )
+
+
+def train_and_track(config, on_epoch=None):
+    """Train the network of ``config`` and record its dead units after every epoch.
+
+    ``on_epoch(epoch, total_epochs)`` is called after each epoch (for a progress bar).
+    Training that diverges stops early (see ``fit``); the run says so and keeps the records
+    of every epoch before it.
+    """
+    check_config(config)
+    X, y = make_dataset(config.dataset, config.n_samples, noise=config.noise, seed=config.seed)
+    model = build_model(config)
+    X, y = model.check_data(X, y)
+    # These matrices are tiny (32 rows x 64 units): BLAS threads only add hand-offs, and on a
+    # busy machine (a shared classroom server) they made training
+    # several times slower in our measurements.
+    with threadpool_limits(limits=1, user_api="blas"):
+        recorder = _Recorder(model, X, y, config.epochs, on_epoch)
+        history = fit(model, X, y, make_optimizer(config.optimizer, config.learning_rate),
+                      config.epochs, batch_size=config.batch_size, seed=config.seed,
+                      callback=recorder)
+    return recorder.run(config, history)
+
+
+def train_runs(config, alternative=None, on_progress=None):
+    """The run of ``config``; or, given an ``alternative`` activation, the run with ReLU and
+    the same run with ``alternative`` (same seed, data and initial weights), in that order.
+
+    ``on_progress(fraction)`` reports overall progress in [0, 1] after every epoch.
+    """
+    activations = [config.activation] if alternative is None else ["relu", alternative]
+    runs = []
+    for done, activation in enumerate(activations):
+        def on_epoch(epoch, total, done=done):
+            if on_progress is not None:
+                on_progress((done + epoch / max(total, 1)) / len(activations))
+        runs.append(train_and_track(replace(config, activation=activation), on_epoch))
+    return runs
+
+
+def pre_activation_histogram(initial, final, bins=30):
+    """Histogram one unit's pre-activations at initialisation and at the end on shared bins.
+
+    Returns (edges (bins + 1,), initial counts (bins,), final counts (bins,)). Non-finite
+    values (from a run about to diverge) are left out; with no finite value at all the three
+    arrays are empty.
+    """
+    bins = check_int("bins", bins, 1, 1000)
+    initial = np.asarray(initial, dtype=np.float64)
+    final = np.asarray(final, dtype=np.float64)
+    initial, final = initial[np.isfinite(initial)], final[np.isfinite(final)]
+    both = np.concatenate([initial, final])
+    if both.size == 0:
+        return np.zeros(0), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+    # Include 0 so the ReLU kink is always on the chart.
+    low, high = min(both.min(), 0.0), max(both.max(), 0.0)
+    if high - low < 1e-12:
+        low, high = low - 0.5, high + 0.5
+    edges = np.linspace(low, high, bins + 1)
+    return edges, np.histogram(initial, edges)[0], np.histogram(final, edges)[0]
+
+
+def epoch_columns(n_records, max_columns=100):
+    """Indices of at most ``max_columns`` evenly spaced records, first and last included.
+
+    A heatmap of units x epochs stays small and quick to draw however long the run.
+
+    >>> epoch_columns(5, max_columns=3).tolist()
+    [0, 2, 4]
+    """
+    n_records = check_int("n_records", n_records, 0)
+    max_columns = check_int("max_columns", max_columns, 2)
+    if n_records <= max_columns:
+        return np.arange(n_records)
+    return np.unique(np.round(np.linspace(0, n_records - 1, max_columns)).astype(np.int64))

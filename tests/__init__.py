@@ -1,0 +1,1 @@
+"""Test package (lets tests/ and tests/browser/ hold modules with the same basename)."""

@@ -1,0 +1,188 @@
+"""The dead-ReLU page under AppTest: controls by key, the data behind the charts, both languages,
+projector mode and tampered links."""
+
+import json
+
+import pandas as pd
+import pyarrow as pa
+
+from ui.strings import dead_relu as strings
+
+PAGE = "pages/3_dead_relu.py"
+TIMEOUT = 30  # seconds: the page trains a network (compare mode trains two)
+
+
+def open_page(app_test, **query):
+    """Run the home page with ``query`` in the URL, then switch to the dead-ReLU page."""
+    at = app_test("app.py", default_timeout=TIMEOUT)
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def chart_data(chart):
+    """(spec, data) of a Vega-Lite chart element: data is the concatenation of its datasets."""
+    proto = chart.proto
+    frames = [pa.ipc.open_stream(ds.data.data).read_pandas() for ds in proto.datasets]
+    return json.loads(proto.spec), pd.concat(frames, ignore_index=True)
+
+
+def chart_titles(at):
+    """Each chart's title text (a layered chart's title sits on its first layer)."""
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec.get("title") or spec.get("layer", [{}])[0].get("title")
+        titles.append(title["text"] if isinstance(title, dict) else title)
+    return titles
+
+
+def chart_by_title(at, text):
+    for chart, title in zip(at.get("vega_lite_chart"), chart_titles(at)):
+        if title and title.startswith(text):
+            return chart_data(chart)
+    raise AssertionError(f"no chart titled {text!r} among {chart_titles(at)}")
+
+
+def summary(at):
+    return at.dataframe[0].value
+
+
+def test_strings_have_the_same_keys_in_both_languages():
+    assert strings.EN.keys() == strings.ZH.keys()
+    assert all(key.startswith("dead_") for key in strings.EN)
+
+
+def test_default_page_trains_and_draws_every_chart(app_test):
+    at = open_page(app_test)
+    assert at.title[0].value == "Dead ReLUs"
+    assert chart_titles(at) == [
+        "Fraction of dead units per layer", "Training accuracy", "Training loss",
+        "Activity of each unit, layer 1 · ReLU", "Pre-activations of unit 1, layer 1 · ReLU",
+    ]
+    _, dead = chart_by_title(at, "Fraction of dead units")
+    assert len(dead) == 2 * 101  # two layers, initialisation + 100 epochs
+    assert dead["dead_fraction"].between(0, 1).all()
+    _, heat = chart_by_title(at, "Activity of each unit")
+    assert heat["unit"].nunique() == 32 and heat["epoch"].nunique() <= 100
+    _, hist = chart_by_title(at, "Pre-activations")
+    assert hist["count"].sum() == 2 * 300  # every training point, before and after
+    assert len(summary(at)) == 2
+    assert "current settings" in at.caption[0].value
+
+
+def test_the_summary_agrees_with_the_heatmap(app_test):
+    at = open_page(app_test, dead_lr="0.3")
+    _, heat = chart_by_title(at, "Activity of each unit")
+    last = heat[heat["epoch"] == heat["epoch"].max()]
+    dead_in_heatmap = int((last["rate"] == 0).sum())
+    assert summary(at).iloc[0]["Dead at the end"] == f"{dead_in_heatmap} / 32"
+    assert dead_in_heatmap > 0
+
+
+def test_chart_options_do_not_retrain(app_test):
+    at = open_page(app_test)
+    results = at.session_state["dead_results"]
+    at.slider(key="dead_unit").set_value(5).run()
+    at.select_slider(key="dead_layer").set_value(2).run()
+    assert not at.exception
+    assert at.session_state["dead_results"] is results
+    assert "Pre-activations of unit 5, layer 2 · ReLU" in chart_titles(at)
+
+
+def test_changed_settings_are_stale_until_train_is_pressed(app_test):
+    at = open_page(app_test)
+    at.slider(key="dead_width").set_value(8).run()
+    assert "changed" in at.info[0].value
+    _, heat = chart_by_title(at, "Activity of each unit")
+    assert heat["unit"].nunique() == 32  # still the old run
+    at.button(key="dead_train").click().run()
+    assert not at.exception and not at.info
+    _, heat = chart_by_title(at, "Activity of each unit")
+    assert heat["unit"].nunique() == 8
+    assert at.query_params["dead_width"] == "8"
+
+
+def test_high_learning_rate_and_negative_bias_kill_relu_but_not_leaky_relu(app_test):
+    at = open_page(app_test, dead_lr="0.3", dead_bias="-1.0", dead_compare="true")
+    _, dead = chart_by_title(at, "Fraction of dead units")
+    last = dead[dead["epoch"] == dead["epoch"].max()]
+    by_activation = last.groupby("activation")["dead_fraction"].mean()
+    assert by_activation["ReLU"] > 0.5
+    assert (dead[dead["activation"] == "Leaky ReLU"]["dead_fraction"] == 0).all()
+    assert len(at.get("vega_lite_chart")) == 7  # a heatmap and a histogram per run
+    assert set(summary(at)["Activation"]) == {"ReLU", "Leaky ReLU"}
+
+
+def test_diverged_training_says_so_without_a_traceback(app_test):
+    at = open_page(app_test, dead_lr="3", dead_bias="-1.0", dead_compare="true")
+    assert any("diverged" in error.value for error in at.error)
+    assert len(at.get("vega_lite_chart")) == 7
+
+
+def test_prelu_shows_its_learned_slopes(app_test):
+    at = open_page(app_test)
+    at.selectbox(key="dead_activation").set_value("prelu")
+    at.button(key="dead_train").click().run()
+    assert not at.exception
+    _, slopes = chart_by_title(at, "Learned PReLU slope")
+    assert slopes["layer"].nunique() == 2
+    assert slopes[slopes["epoch"] == 0]["alpha"].eq(0.25).all()
+
+
+def test_chinese(app_test):
+    at = open_page(app_test, lang="zh")
+    assert at.title[0].value == "死亡 ReLU"
+    assert chart_titles(at)[0] == strings.ZH["dead_chart_dead_title"]
+    assert summary(at).columns[0] == strings.ZH["dead_col_activation"]
+
+
+def test_projector_mode_enlarges_the_chart_text(app_test):
+    at = open_page(app_test, projector="true")
+    spec, _ = chart_by_title(at, "Fraction of dead units")
+    assert spec["config"]["axis"]["labelFontSize"] == 18
+
+
+# One link per test holding every tampered value: each AppTest run costs a second or two.
+CLAMPED = {"dead_width": ("10000", 64), "dead_epochs": ("-5", 10), "dead_depth": ("99", 5),
+           "dead_bias": ("-1e308", -3.0), "dead_unit": ("500", 64), "dead_layer": ("9", 5)}
+UNREADABLE = {"dead_lr": "10000", "dead_seed": "banana", "dead_dataset": "sine",
+              "dead_compare": "maybe", "dead_activation": "sigmoid", "dead_optimizer": "adamw",
+              "dead_init": "nan"}
+
+
+def test_out_of_range_links_are_clamped_with_a_notice(app_test):
+    at = open_page(app_test, **{key: text for key, (text, _) in CLAMPED.items()})
+    notices = [warning.value for warning in at.warning]
+    assert len(notices) == len(CLAMPED)
+    for key, (text, fixed) in CLAMPED.items():
+        assert any(key in notice and text in notice for notice in notices)
+        assert at.session_state[key] == fixed
+    _, heat = chart_by_title(at, "Activity of each unit, layer 5")
+    assert heat["unit"].nunique() == 64
+
+
+def test_a_link_to_a_unit_beyond_the_network_shows_the_last_unit(app_test):
+    at = open_page(app_test, dead_unit="40", dead_layer="4")
+    assert at.session_state["dead_unit"] == 32 and at.session_state["dead_layer"] == 2
+    assert "Pre-activations of unit 32, layer 2 · ReLU" in chart_titles(at)
+
+
+def test_unreadable_links_fall_back_to_the_defaults_with_a_notice(app_test):
+    at = open_page(app_test, **UNREADABLE)
+    notices = [warning.value for warning in at.warning]
+    assert len(notices) == len(UNREADABLE)
+    assert all(any(key in notice for notice in notices) for key in UNREADABLE)
+    assert at.session_state["dead_lr"] == "0.01" and at.session_state["dead_dataset"] == "moons"
+    assert len(at.get("vega_lite_chart")) == 5
+
+
+def test_the_smallest_network_draws_without_error(app_test):
+    at = open_page(app_test, dead_depth="1", dead_width="2", dead_epochs="10")
+    assert not at.warning
+    _, heat = chart_by_title(at, "Activity of each unit, layer 1")
+    assert heat["unit"].nunique() == 2 and heat["epoch"].nunique() == 11
+    assert len(summary(at)) == 1
