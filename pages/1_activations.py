@@ -1,8 +1,159 @@
-"""Placeholder: this page is being built."""
+"""Activation functions: compare them, read the code that runs, and see why networks need them."""
 
 import streamlit as st
 
+from nn_core.explore import (
+    activation_curves, activation_properties, activation_source, fit_sine, linear_collapse,
+    make_activation, maxout_approximation, relative_costs, relu_units_curve, softmax_overflow_demo,
+    softmax_with_temperature,
+)
+from ui.charts.activations import (
+    collapse_chart, collapse_formulas, maxout_chart, overflow_table, properties_table,
+    relu_units_chart, sine_fit_chart, slopes_chart, softmax_chart, training_loss_chart,
+    values_chart,
+)
+from ui.controls.activations import (
+    SETTINGS, code_controls, comparison_controls, current_comparison, current_parameters,
+    keep_settings, lesson_tabs, maxout_controls, overflow_controls, parameter_controls,
+    relu_unit_controls, softmax_controls,
+)
 from ui.frame import page_frame
+from ui.url_state import publish_settings, restore_settings, show_notices
+
+N_POINTS = 401  # modest, so that a rerun with all 16 activations stays fast
+N_CHECKS = 40
+
+# Pure results, the same for every visitor: computed once per server process.
+cached_costs = st.cache_data(max_entries=1, show_spinner=False)(relative_costs)
+cached_collapse = st.cache_data(max_entries=1, show_spinner=False)(linear_collapse)
+cached_sine_fit = st.cache_data(max_entries=1, show_spinner=False)(fit_sine)
 
 frame = page_frame("activations")
-st.title(frame.t("page_activations"))
+t, style = frame.t, frame.style
+st.title(t("act_title"))
+st.markdown(t("act_intro"))
+show_notices(restore_settings(SETTINGS, t))
+keep_settings(SETTINGS)
+tabs = lesson_tabs(t)  # only the open tab's lesson runs
+
+if tabs["compare"].open:
+    with tabs["compare"]:
+        controls = comparison_controls(t)
+        params = parameter_controls(t)
+        curves = activation_curves(controls.names, params, controls.half_range, N_POINTS,
+                                   N_CHECKS)
+        if not controls.names:
+            st.info(t("act_none_selected"), icon=":material/touch_app:")
+        else:
+            checks = (curves.check_x, curves.check_slopes) if controls.show_checks else None
+            left, right = st.columns(2)
+            values = values_chart(curves.x, curves.values, t, style)
+            slopes = slopes_chart(curves.x, curves.slopes, t, style, checks)
+            left.vega_lite_chart(values.data, values.spec, width="stretch")
+            right.vega_lite_chart(slopes.data, slopes.spec, width="stretch")
+            st.caption(t("act_compare_caption"))
+        if controls.names and controls.show_checks:
+            st.caption(t("act_checks_caption", n=N_CHECKS))
+            if curves.checks_agree:
+                st.success(t("act_checks_agree", n=N_CHECKS, error=curves.largest_check_error),
+                           icon=":material/check_circle:")
+            else:
+                st.info(t("act_checks_kink"), icon=":material/info:")
+
+if tabs["properties"].open:
+    with tabs["properties"]:
+        controls, params = current_comparison(), current_parameters()
+        curves = activation_curves(controls.names, params, controls.half_range, N_POINTS, 1)
+        st.caption(t("act_properties_caption", n=N_POINTS, r=controls.half_range))
+        if not controls.names:
+            st.info(t("act_none_selected"), icon=":material/touch_app:")
+        properties = [activation_properties(name, curves.x, curves.slopes[name], params)
+                      for name in controls.names]
+        if properties:
+            st.dataframe(properties_table(properties, cached_costs(), t), hide_index=True,
+                         height="content")
+            st.subheader(t("act_formulas"))
+        columns = st.columns(2)
+        for i, name in enumerate(controls.names):
+            layer = make_activation(name, params)
+            with columns[i % 2].container(border=True):
+                st.markdown(f"**{t(f'act_name_{name}')}**")
+                st.latex(layer.latex)
+                st.latex(layer.derivative_latex)
+        st.subheader(t("act_code"))
+        code_name = code_controls(t)
+        st.caption(t("act_code_caption"))
+        code_columns = st.columns(2)
+        for i, (method, source) in enumerate(activation_source(code_name)):
+            with code_columns[i // 2]:
+                st.markdown(f"`{method}`")
+                st.code(source, language="python", wrap_lines=True)
+
+if tabs["softmax"].open:
+    with tabs["softmax"]:
+        st.markdown(t("act_softmax_intro"))
+        softmax = softmax_controls(t)
+        probabilities = softmax_with_temperature(softmax.logits, softmax.temperature)
+        st.altair_chart(softmax_chart(probabilities, t, style), width="stretch")
+        st.subheader(t("act_overflow_title"))
+        st.markdown(t("act_overflow_intro"))
+        demo = softmax_overflow_demo(overflow_controls(t))
+        st.dataframe(overflow_table(demo, t), hide_index=True)
+        if demo.naive_failed:
+            st.error(t("act_overflow_failed"), icon=":material/warning:")
+        else:
+            st.success(t("act_overflow_fine"), icon=":material/check_circle:")
+
+if tabs["linear"].open:
+    with tabs["linear"]:
+        st.markdown(t("act_linear_intro"))
+        collapse = cached_collapse()
+        chart_column, numbers_column = st.columns([3, 1])
+        chart_column.altair_chart(collapse_chart(
+            collapse.x, collapse.target, collapse.linear_stack, collapse.collapsed,
+            collapse.relu_stack, t, style), width="stretch")
+        numbers_column.metric(t("act_metric_linear_error"), f"{collapse.linear_error:.3f}")
+        numbers_column.metric(t("act_metric_relu_error"), f"{collapse.relu_error:.3f}")
+        st.markdown(t("act_linear_algebra"))
+        for formula in collapse_formulas(collapse.W1, collapse.b1, collapse.W2, collapse.b2,
+                                         collapse.W, collapse.b):
+            st.latex(formula)
+        st.caption(t("act_linear_identical", n=len(collapse.x), diff=collapse.max_difference))
+
+if tabs["relu_units"].open:
+    with tabs["relu_units"]:
+        st.markdown(t("act_units_intro", k=3))
+        units = relu_unit_controls(t)
+        curve = relu_units_curve(units.weights, units.biases, units.output_weights)
+        mine, trained = st.columns(2)
+        mine.altair_chart(relu_units_chart(curve.x, curve.target, curve.contributions,
+                                           curve.output, t, style), width="stretch")
+        mine.metric(t("act_metric_units_error"), f"{curve.error:.4f}")
+        with trained:
+            if st.button(t("act_fit_button"), key="act_fit_button", type="primary",
+                         help=t("act_fit_button_help"), icon=":material/model_training:"):
+                with st.spinner(t("act_fit_spinner")):
+                    st.session_state["act_sine_fit"] = cached_sine_fit()
+            fit = st.session_state.get("act_sine_fit")
+            if fit is None:
+                st.info(t("act_fit_hint"), icon=":material/lightbulb:")
+            elif fit.diverged:
+                st.error(t("act_fit_diverged", reason=fit.reason), icon=":material/error:")
+            else:
+                st.altair_chart(sine_fit_chart(fit.x, fit.target, fit.prediction, t, style),
+                                width="stretch")
+                st.metric(t("act_metric_fit_error"), f"{fit.error:.4f}")
+                st.altair_chart(training_loss_chart(fit.train_loss, t, style), width="stretch")
+
+if tabs["maxout"].open:
+    with tabs["maxout"]:
+        st.markdown(t("act_maxout_intro"))
+        maxout = maxout_controls(t)
+        approximation = maxout_approximation(maxout.target, maxout.pieces)
+        chart_column, numbers_column = st.columns([3, 1])
+        chart_column.altair_chart(maxout_chart(
+            approximation.x, approximation.target, approximation.pieces, approximation.output,
+            maxout.target, approximation.view_limits, t, style), width="stretch")
+        numbers_column.metric(t("act_metric_maxout_error"), f"{approximation.max_error:.4f}")
+
+publish_settings(SETTINGS)

@@ -1,0 +1,264 @@
+"""AppTest tests of the activations page: every control, both languages, projector mode,
+tampered links, and the data behind the charts."""
+
+import json
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nn_core import ACTIVATIONS, get_activation
+from nn_core.explore import maxout_approximation, relu_units_curve
+from ui.controls.activations import (
+    BETA, ELU_ALPHA, HALF_RANGE, LEAKY_ALPHA, LOGIT, MAXOUT_PIECES, OVERFLOW_SHIFT, PRELU_ALPHA,
+    TEMPERATURE, UNIT_BIAS, UNIT_OUTPUT, UNIT_WEIGHT,
+)
+from ui.strings import Translator
+from ui.strings import activations as strings
+
+PAGE = "pages/1_activations.py"
+EN, ZH = Translator("en"), Translator("zh")
+
+
+def open_page(repo_root, tab=None, lang="en", **query):
+    """Run the app, switch to the activations page (with URL parameters), optionally
+    open one of its tabs by key ("softmax", "maxout", ...)."""
+    at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=30)
+    at.query_params["lang"] = lang
+    for key, value in query.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    if tab is not None:
+        at.session_state["act_tab"] = Translator(lang)(f"act_tab_{tab}")
+        at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def chart_data(at, index):
+    """The data frame behind the index-th chart on the page (top-level or named dataset)."""
+    proto = at.get("vega_lite_chart")[index].proto
+    arrow = proto.data.data if proto.data.data else proto.datasets[0].data.data
+    return pa.ipc.open_stream(arrow).read_all().to_pandas()
+
+
+def chart_spec(at, index):
+    return json.loads(at.get("vega_lite_chart")[index].proto.spec)
+
+
+def series(frame, label, kind="curve"):
+    if "kind" in frame:
+        frame = frame[frame["kind"] == kind]
+    rows = frame[frame["series"] == label]
+    return rows["x"].to_numpy(), rows["y"].to_numpy()
+
+
+def warnings_text(at):
+    return " ".join(w.value for w in at.warning)
+
+
+# --- strings --------------------------------------------------------------------------------
+
+def test_both_languages_have_the_same_prefixed_keys():
+    assert strings.EN.keys() == strings.ZH.keys()
+    assert all(key.startswith("act_") for key in strings.EN)
+    assert all(text.strip() for text in [*strings.EN.values(), *strings.ZH.values()])
+
+
+# --- comparison tab -------------------------------------------------------------------------
+
+def test_default_page_draws_backprop_derivatives(repo_root):
+    at = open_page(repo_root)
+    assert at.title[0].value == EN("act_title")
+    assert len(at.get("vega_lite_chart")) == 2
+    values, slopes = chart_data(at, 0), chart_data(at, 1)
+    for name in ("relu", "sigmoid", "tanh"):
+        x, y = series(values, EN(f"act_name_{name}"))
+        layer = get_activation(name)
+        np.testing.assert_array_equal(y, layer.forward(x))
+        x, dy = series(slopes, EN(f"act_name_{name}"))
+        np.testing.assert_array_equal(dy, layer.backward(np.ones_like(x)))  # the real backward
+        check_x, check_y = series(slopes, EN(f"act_name_{name}"), kind="check")
+        assert len(check_x) == 40
+        np.testing.assert_allclose(check_y, get_activation(name).derivative(check_x), atol=1e-6)
+    assert x.min() == -6.0 and x.max() == 6.0 and len(x) == 401
+    assert at.success  # backprop and finite differences agree
+
+
+def test_all_activations_and_every_parameter_at_its_extremes(repo_root):
+    at = open_page(repo_root)
+    at.multiselect(key="act_names").set_value(list(ACTIVATIONS)).run()
+    assert not at.exception
+    assert set(chart_data(at, 0)["series"]) == {EN(f"act_name_{n}") for n in ACTIVATIONS}
+    sliders = {"act_leaky_alpha": LEAKY_ALPHA, "act_elu_alpha": ELU_ALPHA,
+               "act_prelu_alpha": PRELU_ALPHA, "act_swish_beta": BETA,
+               "act_softplus_beta": BETA, "act_half_range": HALF_RANGE}
+    for key, (low, high) in sliders.items():
+        for value in (low, high):
+            at.slider(key=key).set_value(value).run()
+            assert not at.exception, (key, value)
+    at.toggle(key="act_gelu_approximate").set_value(True).run()
+    assert not at.exception
+    # The last settings: half range 20, leaky alpha 1.0 (the identity), beta 5, approximate GELU.
+    slopes = chart_data(at, 1)
+    x, dy = series(slopes, EN("act_name_leaky_relu"))
+    assert x.max() == 20.0
+    np.testing.assert_array_equal(dy, np.ones_like(x))
+    x, dy = series(slopes, EN("act_name_gelu"))
+    np.testing.assert_array_equal(dy, get_activation("gelu", approximate=True).derivative(x))
+    x, dy = series(slopes, EN("act_name_swish"))
+    np.testing.assert_array_equal(dy, get_activation("swish", beta=5.0).derivative(x))
+
+
+def test_toggle_removes_the_check_dots(repo_root):
+    at = open_page(repo_root)
+    at.toggle(key="act_show_checks").set_value(False).run()
+    assert set(chart_data(at, 1)["kind"]) == {"curve"}
+    assert not at.success
+
+
+def test_empty_selection_shows_a_hint(repo_root):
+    at = open_page(repo_root)
+    at.multiselect(key="act_names").set_value([]).run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 0
+    assert at.info[0].value == EN("act_none_selected")
+
+
+# --- the other tabs -------------------------------------------------------------------------
+
+def test_properties_tab_has_a_row_and_formulas_per_activation(repo_root):
+    at = open_page(repo_root, act_names="relu,gelu,step")
+    at.session_state["act_tab"] = EN("act_tab_properties")
+    at.run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table[EN("act_col_activation")]) == ["ReLU", "GELU", "Step"]
+    assert table[EN("act_col_zero_grad")].iloc[0] == "x ≤ 0"
+    assert table[EN("act_col_cost")].iloc[0] == "×1.0"
+    assert len(at.latex) == 6
+    assert any("def backward" in code.value for code in at.code)
+    at.selectbox(key="act_code_name").set_value("gelu").run()
+    assert any("GELU.slope" in md.value for md in at.markdown)
+
+
+def test_softmax_tab(repo_root):
+    at = open_page(repo_root, tab="softmax")
+    probabilities = chart_data(at, 0)["p"].to_numpy()
+    assert probabilities.sum() == pytest.approx(1.0)
+    assert np.argmax(probabilities) == 0  # logit 1 is the largest by default
+    assert at.error  # offset 1000: the naive softmax overflows
+    for key in ("act_logit_0", "act_logit_3"):
+        for value in LOGIT:
+            at.slider(key=key).set_value(value).run()
+            assert not at.exception
+    for value in TEMPERATURE:
+        at.slider(key="act_temperature").set_value(value).run()
+        assert not at.exception
+    # T = 10 flattens the distribution
+    assert np.ptp(chart_data(at, 0)["p"].to_numpy()) < 0.3
+    at.slider(key="act_overflow_shift").set_value(OVERFLOW_SHIFT[0]).run()
+    assert not at.error and at.success
+    at.slider(key="act_overflow_shift").set_value(OVERFLOW_SHIFT[1]).run()
+    assert at.error and not at.exception
+
+
+def test_linear_tab_shows_the_collapse(repo_root):
+    at = open_page(repo_root, tab="linear")
+    data = chart_data(at, 0)
+    _, linear = series(data, EN("act_series_linear"))
+    _, collapsed = series(data, EN("act_series_collapsed"))
+    np.testing.assert_allclose(linear, collapsed, atol=1e-12)
+    assert len(at.latex) == 4
+    errors = [float(m.value) for m in at.metric]
+    assert errors[1] < errors[0]  # with a ReLU the fit is better
+
+
+def test_relu_units_tab_and_fit_button(repo_root):
+    at = open_page(repo_root, tab="relu_units")
+    for i in range(3):
+        for key, bounds in (("w", UNIT_WEIGHT), ("b", UNIT_BIAS), ("v", UNIT_OUTPUT)):
+            for value in bounds:
+                at.slider(key=f"act_unit_{i}_{key}").set_value(value).run()
+                assert not at.exception
+    # every unit now has w = 2, b = 4, v = 2: y = 3 * 2 * relu(2x + 4)
+    x, y = series(chart_data(at, 0), EN("act_series_sum"))
+    expected = relu_units_curve([2.0] * 3, [4.0] * 3, [2.0] * 3, n_points=len(x))
+    np.testing.assert_allclose(y, expected.output)
+    assert len(at.get("vega_lite_chart")) == 1
+    at.button(key="act_fit_button").click().run()
+    assert not at.exception
+    assert len(at.get("vega_lite_chart")) == 3  # yours, the trained fit, the loss
+    assert float(at.metric[1].value) < 0.01
+
+
+def test_maxout_tab_every_target_and_piece_count(repo_root):
+    at = open_page(repo_root, tab="maxout")
+    for target in ("abs", "square", "relu"):
+        at.segmented_control(key="act_maxout_target").set_value(target).run()
+        for pieces in MAXOUT_PIECES:
+            at.slider(key="act_maxout_pieces").set_value(pieces).run()
+            assert not at.exception
+            x, y = series(chart_data(at, 0), EN("act_series_maxout"))
+            np.testing.assert_allclose(y, maxout_approximation(target, pieces).output)
+
+
+def test_settings_survive_a_tab_switch(repo_root):
+    at = open_page(repo_root, tab="maxout")
+    at.slider(key="act_maxout_pieces").set_value(7).run()
+    at.session_state["act_tab"] = EN("act_tab_softmax")
+    at.run()
+    at.session_state["act_tab"] = EN("act_tab_maxout")
+    at.run()
+    assert at.slider(key="act_maxout_pieces").value == 7
+    assert at.query_params["act_maxout_pieces"] == "7"
+
+
+# --- language, projector, URL -------------------------------------------------------------
+
+def test_chinese_page(repo_root):
+    at = open_page(repo_root, lang="zh")
+    assert at.title[0].value == ZH("act_title")
+    values = chart_data(at, 0)
+    assert set(values["series"]) == {ZH("act_name_relu"), ZH("act_name_sigmoid"),
+                                     ZH("act_name_tanh")}
+    spec = chart_spec(at, 1)
+    assert spec["title"] == ZH("act_chart_slopes")
+    assert at.slider(key="act_half_range").label == ZH("act_half_range")
+    for tab in ("properties", "softmax", "linear", "relu_units", "maxout"):
+        at.session_state["act_tab"] = ZH(f"act_tab_{tab}")
+        at.run()
+        assert not at.exception, tab
+
+
+def test_projector_mode_draws_thicker_lines(repo_root):
+    at = open_page(repo_root, projector="true")
+    spec = chart_spec(at, 0)
+    assert spec["layer"][0]["mark"]["strokeWidth"] == 4.5
+    assert spec["config"]["axis"]["labelFontSize"] == 18
+    for tab in ("softmax", "maxout"):
+        at.session_state["act_tab"] = EN(f"act_tab_{tab}")
+        at.run()
+        assert not at.exception
+
+
+def test_settings_come_from_the_url(repo_root):
+    at = open_page(repo_root, act_names="elu,swish", act_elu_alpha="0.5", act_half_range="3")
+    assert not at.warning
+    x, y = series(chart_data(at, 0), EN("act_name_elu"))
+    assert x.min() == -3.0
+    np.testing.assert_allclose(y, get_activation("elu", alpha=0.5).forward(x))
+
+
+@pytest.mark.parametrize("key, value", [
+    ("act_half_range", "10000"), ("act_half_range", "banana"), ("act_names", "relu,banana"),
+    ("act_temperature", "0"), ("act_maxout_pieces", "10000"), ("act_overflow_shift", "nan"),
+    ("act_elu_alpha", "-5"), ("act_gelu_approximate", "maybe"), ("act_code_name", "relux"),
+    ("act_unit_0_w", "1e308"),
+])
+def test_tampered_url_values_give_a_notice(repo_root, key, value):
+    at = open_page(repo_root, **{key: value})
+    assert key in warnings_text(at)
+    assert len(at.get("vega_lite_chart")) == 2

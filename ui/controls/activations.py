@@ -1,0 +1,235 @@
+"""Widgets of the activations page; each group returns a plain dataclass of its settings.
+
+Every widget's state is seeded by ``restore_settings(SETTINGS, t)`` (from the URL or the
+default), so no widget here is given a ``value``: the ranges below are the single source of
+both the sliders' limits and the URL clamping.
+"""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from nn_core.activations import ACTIVATIONS
+from nn_core.explore import MAXOUT_TARGETS
+from ui.url_state import Setting
+
+ACTIVATION_NAMES = tuple(ACTIVATIONS)
+DEFAULT_NAMES = ("relu", "sigmoid", "tanh")
+HALF_RANGE = (1.0, 20.0)
+LEAKY_ALPHA = (0.0, 1.0)
+ELU_ALPHA = (0.0, 3.0)
+PRELU_ALPHA = (0.0, 1.0)
+BETA = (0.1, 5.0)
+LOGIT = (-5.0, 5.0)
+DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0)
+TEMPERATURE = (0.1, 10.0)
+OVERFLOW_SHIFT = (0, 2000)
+UNIT_WEIGHT = (-2.0, 2.0)
+UNIT_BIAS = (-4.0, 4.0)
+UNIT_OUTPUT = (-2.0, 2.0)
+# A start that already looks like half a sine: units 1 and 2 draw the dip and the rise, unit 3
+# is left for the student to bend the curve back down (w 1, b -1.5, v -1.2 or so).
+DEFAULT_UNITS = ((1.0, 3.0, -0.6), (1.0, 1.5, 1.2), (1.0, -1.5, 0.0))
+MAXOUT_PIECES = (1, 16)
+PARAMETER_KEYS = ("act_leaky_alpha", "act_elu_alpha", "act_prelu_alpha", "act_swish_beta",
+                  "act_softplus_beta", "act_gelu_approximate")
+
+
+def _range_setting(key, default, bounds):
+    return Setting(key, default, low=bounds[0], high=bounds[1])
+
+
+SETTINGS = [
+    Setting("act_names", list(DEFAULT_NAMES), choices=ACTIVATION_NAMES),
+    _range_setting("act_half_range", 6.0, HALF_RANGE),
+    Setting("act_show_checks", True),
+    _range_setting("act_leaky_alpha", 0.01, LEAKY_ALPHA),
+    _range_setting("act_elu_alpha", 1.0, ELU_ALPHA),
+    _range_setting("act_prelu_alpha", 0.25, PRELU_ALPHA),
+    _range_setting("act_swish_beta", 1.0, BETA),
+    _range_setting("act_softplus_beta", 1.0, BETA),
+    Setting("act_gelu_approximate", False),
+    Setting("act_code_name", "relu", choices=ACTIVATION_NAMES),
+    *[_range_setting(f"act_logit_{i}", value, LOGIT) for i, value in enumerate(DEFAULT_LOGITS)],
+    _range_setting("act_temperature", 1.0, TEMPERATURE),
+    _range_setting("act_overflow_shift", 1000, OVERFLOW_SHIFT),
+    *[setting
+      for i, (w, b, v) in enumerate(DEFAULT_UNITS)
+      for setting in (_range_setting(f"act_unit_{i}_w", w, UNIT_WEIGHT),
+                      _range_setting(f"act_unit_{i}_b", b, UNIT_BIAS),
+                      _range_setting(f"act_unit_{i}_v", v, UNIT_OUTPUT))],
+    Setting("act_maxout_target", "square", choices=tuple(MAXOUT_TARGETS)),
+    _range_setting("act_maxout_pieces", 3, MAXOUT_PIECES),
+]
+
+
+@dataclass(frozen=True)
+class ComparisonControls:
+    names: list  # activation names, in the order picked
+    half_range: float
+    show_checks: bool
+
+
+@dataclass(frozen=True)
+class SoftmaxControls:
+    logits: list
+    temperature: float
+
+
+@dataclass(frozen=True)
+class ReluUnitControls:
+    weights: list
+    biases: list
+    output_weights: list
+
+
+@dataclass(frozen=True)
+class MaxoutControls:
+    target: str
+    pieces: int
+
+
+TAB_KEYS = ("compare", "properties", "softmax", "linear", "relu_units", "maxout")
+
+
+def keep_settings(settings):
+    """Make settings survive runs in which their widgets are not drawn.
+
+    Only the open tab runs, and Streamlit forgets the state of a widget it did not draw;
+    a value written through ``st.session_state`` is kept instead.
+    """
+    for setting in settings:
+        if setting.key in st.session_state:
+            st.session_state[setting.key] = st.session_state[setting.key]
+
+
+def lesson_tabs(t):
+    """The page's tabs, {tab key: container}; only the open one has ``.open`` True.
+
+    The tabs rerun the page when switched, so only the open tab's lesson is computed. Their
+    state is the tab's *label*, so the open tab is also remembered by key: after a language
+    switch it is the same tab, under its new label.
+    """
+    labels = [t(f"act_tab_{key}") for key in TAB_KEYS]
+    if "act_tab_index" in st.session_state:
+        st.session_state["act_tab"] = labels[st.session_state["act_tab_index"]]
+
+    def remember():
+        label = st.session_state["act_tab"]
+        st.session_state["act_tab_index"] = labels.index(label) if label in labels else 0
+
+    return dict(zip(TAB_KEYS, st.tabs(labels, key="act_tab", on_change=remember), strict=True))
+
+
+def activation_label(t):
+    """format_func for activation names: the translated display name."""
+    return lambda name: t(f"act_name_{name}")
+
+
+def current_comparison():
+    """The comparison settings as they stand, without drawing their widgets."""
+    state = st.session_state
+    return ComparisonControls(list(state["act_names"]), state["act_half_range"],
+                              state["act_show_checks"])
+
+
+def current_parameters():
+    """The activations' parameters as they stand, without drawing their widgets."""
+    return _parameters(*(st.session_state[key] for key in PARAMETER_KEYS))
+
+
+def _parameters(leaky, elu, prelu, swish, softplus, approximate):
+    return {
+        "leaky_relu": {"alpha": leaky},
+        "elu": {"alpha": elu},
+        "prelu": {"alpha": prelu},
+        "swish": {"beta": swish},
+        "softplus": {"beta": softplus},
+        "gelu": {"approximate": approximate},
+    }
+
+
+def comparison_controls(t):
+    """Which activations to draw, over which x range, with or without the numeric check."""
+    names = st.multiselect(t("act_names"), ACTIVATION_NAMES, format_func=activation_label(t),
+                           key="act_names", help=t("act_names_help"))
+    left, right = st.columns([3, 2], vertical_alignment="bottom")
+    half_range = left.slider(t("act_half_range"), *HALF_RANGE, step=0.5, key="act_half_range",
+                             help=t("act_half_range_help"))
+    show_checks = right.toggle(t("act_show_checks"), key="act_show_checks",
+                               help=t("act_show_checks_help"))
+    return ComparisonControls(list(names), half_range, show_checks)
+
+
+def parameter_controls(t):
+    """The activations' own parameters, as ``{name: {parameter: value}}`` for nn_core.
+
+    All of them are drawn whichever activations are picked, so the row does not jump about.
+    """
+    with st.expander(t("act_parameters"), expanded=False, icon=":material/tune:"):
+        columns = st.columns(3)
+        leaky = columns[0].slider(t("act_leaky_alpha"), *LEAKY_ALPHA, step=0.01,
+                                  key="act_leaky_alpha", help=t("act_leaky_alpha_help"))
+        elu = columns[1].slider(t("act_elu_alpha"), *ELU_ALPHA, step=0.05, key="act_elu_alpha",
+                                help=t("act_elu_alpha_help"))
+        prelu = columns[2].slider(t("act_prelu_alpha"), *PRELU_ALPHA, step=0.01,
+                                  key="act_prelu_alpha", help=t("act_prelu_alpha_help"))
+        swish = columns[0].slider(t("act_swish_beta"), *BETA, step=0.1, key="act_swish_beta",
+                                  help=t("act_swish_beta_help"))
+        softplus = columns[1].slider(t("act_softplus_beta"), *BETA, step=0.1,
+                                     key="act_softplus_beta", help=t("act_softplus_beta_help"))
+        approximate = columns[2].toggle(t("act_gelu_approximate"), key="act_gelu_approximate",
+                                        help=t("act_gelu_approximate_help"))
+    return _parameters(leaky, elu, prelu, swish, softplus, approximate)
+
+
+def code_controls(t):
+    """Which activation's source code to show."""
+    return st.selectbox(t("act_code_name"), ACTIVATION_NAMES, format_func=activation_label(t),
+                        key="act_code_name", help=t("act_code_name_help"))
+
+
+def softmax_controls(t):
+    """Four logits and a temperature for the softmax explorer."""
+    columns = st.columns(len(DEFAULT_LOGITS) + 1)
+    logits = [
+        column.slider(t("act_logit", i=i + 1), *LOGIT, step=0.1, key=f"act_logit_{i}",
+                      help=t("act_logit_help", i=i + 1))
+        for i, column in enumerate(columns[:-1])
+    ]
+    temperature = columns[-1].slider(t("act_temperature"), *TEMPERATURE, step=0.1,
+                                     key="act_temperature", help=t("act_temperature_help"))
+    return SoftmaxControls(logits, temperature)
+
+
+def overflow_controls(t):
+    """The offset added to the logits [0, 1, 2] of the overflow demo."""
+    return st.slider(t("act_overflow_shift"), *OVERFLOW_SHIFT, step=10, key="act_overflow_shift",
+                     help=t("act_overflow_shift_help"))
+
+
+def relu_unit_controls(t):
+    """Input weight, bias and output weight of each hand-set ReLU unit, one column per unit."""
+    weights, biases, output_weights = [], [], []
+    for i, column in enumerate(st.columns(len(DEFAULT_UNITS))):
+        n = i + 1
+        with column.container(border=True):
+            st.markdown(f"**{t('act_unit', i=n)}**")
+            weights.append(st.slider(t("act_unit_w", i=n), *UNIT_WEIGHT, step=0.05,
+                                     key=f"act_unit_{i}_w", help=t("act_unit_w_help", i=n)))
+            biases.append(st.slider(t("act_unit_b", i=n), *UNIT_BIAS, step=0.05,
+                                    key=f"act_unit_{i}_b", help=t("act_unit_b_help", i=n)))
+            output_weights.append(st.slider(t("act_unit_v", i=n), *UNIT_OUTPUT, step=0.05,
+                                            key=f"act_unit_{i}_v", help=t("act_unit_v_help", i=n)))
+    return ReluUnitControls(weights, biases, output_weights)
+
+
+def maxout_controls(t):
+    """Which convex curve to approximate, and with how many pieces."""
+    left, right = st.columns(2)
+    target = left.segmented_control(
+        t("act_maxout_target"), tuple(MAXOUT_TARGETS), format_func=lambda k: t(f"act_target_{k}"),
+        key="act_maxout_target", required=True, help=t("act_maxout_target_help"))
+    pieces = right.slider(t("act_maxout_pieces"), *MAXOUT_PIECES, key="act_maxout_pieces",
+                          help=t("act_maxout_pieces_help"))
+    return MaxoutControls(target, pieces)
