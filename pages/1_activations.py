@@ -18,7 +18,7 @@ from ui.controls.activations import (
     relu_unit_controls, softmax_controls,
 )
 from ui.frame import page_frame
-from ui.url_state import publish_settings, restore_settings, show_notices
+from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
 N_POINTS = 401  # modest, so that a rerun with all 16 activations stays fast
 N_CHECKS = 40
@@ -157,3 +157,4 @@ if tabs["maxout"].open:
         numbers_column.metric(t("act_metric_maxout_error"), f"{approximation.max_error:.4f}")
 
 publish_settings(SETTINGS)
+share_panel(SETTINGS, t)

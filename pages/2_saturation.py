@@ -11,7 +11,7 @@ from ui.controls.saturation import (
     training_controls,
 )
 from ui.frame import page_frame
-from ui.url_state import publish_settings, show_notices
+from ui.url_state import publish_settings, share_panel, show_notices
 
 frame = page_frame("saturation")
 t = frame.t
@@ -148,3 +148,4 @@ elif stored[0] != request:
 else:
     show_training(stored[1], labels, setup.depth)
 publish_settings(SETTINGS)
+share_panel(SETTINGS, t)

@@ -6,7 +6,7 @@ from nn_core.dead_units import train_runs
 from ui.charts import dead_relu as charts
 from ui.controls.dead_relu import SETTINGS, activation_label, training_controls, view_controls
 from ui.frame import page_frame
-from ui.url_state import publish_settings, restore_settings, show_notices
+from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
 # (TrainingRequest, runs) of the last training in this session: chart options reuse it.
 RESULTS_KEY = "dead_results"
@@ -111,3 +111,4 @@ if stored is not None:
     show_status(trained_request, request, runs)
     show_results(runs)
 publish_settings(SETTINGS)
+share_panel(SETTINGS, t)

@@ -110,3 +110,18 @@ def test_home_links_every_page(app_test):
 )
 def test_url_settings_are_clamped_or_replaced(setting, text, expected, problem):
     assert setting.parse(text) == (expected, problem)
+
+
+def test_share_panel_gives_a_link_and_a_lesson_link_that_hides_controls(open_page):
+    at = open_page("pages/2_saturation.py", sat_depth="12", lock="sat_depth,sat_width,evil")
+    assert not at.exception
+    css = " ".join(html.proto.body for html in at.get("html"))
+    assert ".st-key-sat_depth" in css and ".st-key-sat_width" in css
+    assert "evil" not in css  # unknown names in a link are ignored
+    links = [code.value for code in at.sidebar.get("code")]
+    assert any("sat_depth=12" in link for link in links)
+    lock = at.multiselect(key="frame_share_lock")
+    assert lock.value == ["sat_depth", "sat_width"]
+    lock.set_value(["sat_seed"]).run()
+    links = [code.value for code in at.sidebar.get("code")]
+    assert any("lock=sat_seed" in link for link in links)

@@ -21,10 +21,14 @@ value before it is clamped, so a link asking for 10,000 layers costs nothing.
 
 import math
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import streamlit as st
 
 from ui.frame import TRUE_WORDS
+
+# Query parameter listing the settings a lesson link hides (TensorFlow Playground's lock-down).
+LOCK_PARAM = "lock"
 
 _FALSE_WORDS = ("0", "false", "no", "off")
 
@@ -123,3 +127,48 @@ def publish_settings(settings):
 def show_notices(notices):
     for notice in notices:
         st.warning(notice, icon=":material/link:")
+
+
+def locked_keys(settings):
+    """The settings the URL's ``lock`` parameter hides; unknown names are ignored."""
+    known = {setting.key for setting in settings}
+    return [key for key in st.query_params.get(LOCK_PARAM, "").split(",") if key in known]
+
+
+def hide_locked_controls(settings):
+    """Hide the locked settings' widgets. Their values still come from the link.
+
+    Streamlit gives a keyed widget's container the CSS class ``st-key-<key>``; the keys come
+    from the page's own settings (never from the URL text), so nothing can be injected.
+    """
+    locked = locked_keys(settings)
+    if locked:
+        rules = " ".join(f".st-key-{key} {{ display: none !important; }}" for key in locked)
+        st.html(f"<style>{rules}</style>")
+
+
+def share_panel(settings, t):
+    """Sidebar: a link to this view to copy, and a lesson link that hides chosen controls."""
+    hide_locked_controls(settings)
+    base = (st.context.url or "").split("?")[0]
+    params = {key: value for key, value in st.query_params.to_dict().items() if key != LOCK_PARAM}
+    with st.sidebar.expander(t("share_title"), icon=":material/share:"):
+        st.caption(t("copy_link_help"))
+        st.code(_link(base, params), language=None, wrap_lines=True)
+        keys = [setting.key for setting in settings if setting.url]
+        hidden = st.multiselect(
+            t("share_lock"), keys, default=locked_keys(settings), key="frame_share_lock",
+            format_func=_readable, help=t("share_lock_help"),
+        )
+        if hidden:
+            st.code(_link(base, {**params, LOCK_PARAM: ",".join(hidden)}), language=None,
+                    wrap_lines=True)
+
+
+def _link(base, params):
+    return f"{base}?{urlencode(params)}" if params else base
+
+
+def _readable(key):
+    """``sat_depth`` -> ``depth``: the page prefix says nothing a teacher needs."""
+    return key.split("_", 1)[-1].replace("_", " ")

@@ -23,8 +23,10 @@ EN = {
     "error_generic": "Something went wrong while computing this view: {detail}",
     "notice_clamped": "The link asked for {name} = {value}; it was changed to {fixed}, the nearest allowed value.",
     "notice_invalid": "The link's value for {name} was not understood; the default was used instead.",
-    "copy_link": "Link to this view",
+    "share_title": "Share this view",
     "copy_link_help": "Copy this address and share it: it opens this page with the same settings.",
+    "share_lock": "Lesson link: hide these controls",
+    "share_lock_help": "Students who open the lesson link below see the settings you chose but not these controls.",
     "yes": "yes",
     "no": "no",
 }
@@ -52,8 +54,10 @@ ZH = {
     "error_generic": "计算此视图时出错：{detail}",
     "notice_clamped": "链接要求 {name} = {value}；已改为最接近的允许值 {fixed}。",
     "notice_invalid": "无法识别链接中 {name} 的值；已改用默认值。",
-    "copy_link": "此视图的链接",
+    "share_title": "分享此视图",
     "copy_link_help": "复制并分享这个地址：它会以相同的设置打开本页面。",
+    "share_lock": "课堂链接：隐藏这些控件",
+    "share_lock_help": "打开下方课堂链接的学生会看到你选定的设置，但看不到这些控件。",
     "yes": "是",
     "no": "否",
 }
