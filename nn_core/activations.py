@@ -8,9 +8,10 @@ disagree:
 - ``backward(dout)`` returns ``dout * f'(x)`` for the cached ``x`` (``dout`` is never modified);
 - ``derivative(x)`` returns ``f'(x)`` elementwise.
 
-Conventions at kinks: the derivative at a kink is the one-sided slope from the left, so
-relu'(0) = 0, leaky_relu'(0) = alpha, hard_tanh'(+-1) = 0, hard_sigmoid'(+-3) = 0; step'(x) = 0
-everywhere (its jump at 0 has no derivative, which is why it cannot be trained by gradients).
+Conventions at kinks: at 0 the derivative is the slope from the left, so relu'(0) = 0 and
+leaky_relu'(0) = alpha; the clipped functions count their corners as flat, so hard_tanh'(+-1) = 0
+and hard_sigmoid'(+-3) = 0; step'(x) = 0 everywhere (its jump at 0 has no derivative, which is
+why it cannot be trained by gradients).
 
 All formulas are written to stay finite and warning-free for any finite input, -1e308 to 1e308.
 """
@@ -72,7 +73,7 @@ class Activation:
     grad_names = ()
 
     def forward(self, x):
-        self.x = x
+        self.x = x = np.asarray(x)  # lists and Python numbers too; float dtypes are kept
         self.y = self.value(x)
         return self.y
 
@@ -358,6 +359,7 @@ class GELU(Activation):
             raise ValueError(f"gelu approximate must be True or False, got {approximate!r}")
         self.approximate = bool(approximate)
         if self.approximate:
+            self.output_range = (-0.17004075057125406, math.inf)  # min at x ~ -0.7525
             self.latex = (
                 r"f(x) \approx \frac{x}{2}\Bigl(1 + \tanh\bigl(\sqrt{2/\pi}\,"
                 r"(x + 0.044715\,x^3)\bigr)\Bigr)"
@@ -400,7 +402,7 @@ class Mish(Activation):
     derivative_latex = (
         r"f'(x) = \tanh(s) + x\,\bigl(1 - \tanh^2(s)\bigr)\,\sigma(x),\ s = \log(1 + e^{x})"
     )
-    output_range = (-0.30884343301725043, math.inf)  # min at x ~ -1.1924
+    output_range = (-0.30884341301725043, math.inf)  # min at x ~ -1.1924
     monotonic = False
 
     def value(self, x):

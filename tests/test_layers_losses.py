@@ -1,0 +1,273 @@
+"""Dense and Maxout layers, softmax / log-softmax, cross-entropy and MSE: values, gradients
+(by finite differences) and numerical stability."""
+
+import math
+import warnings
+
+import numpy as np
+import pytest
+
+from nn_core import (
+    INITIALIZERS,
+    Dense,
+    Maxout,
+    MSELoss,
+    SoftmaxCrossEntropy,
+    init_std,
+    log_softmax,
+    numerical_gradient,
+    relative_error,
+    softmax,
+)
+from tests.gradients import TOLERANCE, assert_gradients, largest_error, record_error
+
+
+# --- Dense -------------------------------------------------------------------------------------
+def test_dense_forward_is_affine():
+    layer = Dense(3, 4, rng=0)
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    np.testing.assert_allclose(layer.forward(x), x @ layer.W + layer.b, rtol=1e-15)
+    assert layer.W.shape == (3, 4) and layer.b.shape == (4,)
+    assert np.all(layer.b == 0.0)
+
+
+def test_dense_hand_worked_backward():
+    # y = x W + b with one sample x = [1, 2], W = [[1, -1], [0, 3]], b = [0.5, 0]:
+    #   y = [1*1 + 2*0 + 0.5, 1*(-1) + 2*3 + 0] = [1.5, 5]
+    # For upstream g = [2, -1]:
+    #   dW = x^T g = [[1*2, 1*(-1)], [2*2, 2*(-1)]] = [[2, -1], [4, -2]]
+    #   db = g = [2, -1]
+    #   dx = g W^T = [2*1 + (-1)*(-1), 2*0 + (-1)*3] = [3, -3]
+    layer = Dense(2, 2, rng=0)
+    layer.W[...] = [[1.0, -1.0], [0.0, 3.0]]
+    layer.b[...] = [0.5, 0.0]
+    np.testing.assert_array_equal(layer.forward(np.array([[1.0, 2.0]])), [[1.5, 5.0]])
+    dx = layer.backward(np.array([[2.0, -1.0]]))
+    np.testing.assert_array_equal(layer.dW, [[2.0, -1.0], [4.0, -2.0]])
+    np.testing.assert_array_equal(layer.db, [2.0, -1.0])
+    np.testing.assert_array_equal(dx, [[3.0, -3.0]])
+
+
+@pytest.mark.parametrize("init", INITIALIZERS)
+def test_dense_gradients_match_finite_differences(init):
+    x = np.random.default_rng(2).normal(size=(6, 3))
+    assert_gradients(Dense(3, 4, init=init, rng=3), x)
+
+
+def test_dense_gradients_are_written_into_the_same_arrays():
+    layer = Dense(3, 2, rng=0)
+    dW, db = layer.dW, layer.db
+    layer.forward(np.ones((4, 3)))
+    layer.backward(np.ones((4, 2)))
+    assert layer.dW is dW and layer.db is db
+
+
+@pytest.mark.parametrize(("init", "n_in", "n_out", "std"), [
+    ("normal_0.01", 400, 300, 0.01),
+    ("normal_1.0", 400, 300, 1.0),
+    ("xavier", 400, 300, math.sqrt(2 / 700)),
+    ("he", 400, 300, math.sqrt(2 / 400)),
+])
+def test_initialisers_draw_with_the_documented_std(init, n_in, n_out, std):
+    assert init_std(init, n_in, n_out) == pytest.approx(std, rel=1e-15)
+    W = Dense(n_in, n_out, init=init, rng=0).W
+    assert W.std() == pytest.approx(std, rel=0.01)  # 120,000 draws: within 1 %
+    assert abs(W.mean()) < 0.01 * std
+
+
+def test_dense_same_rng_seed_same_weights():
+    np.testing.assert_array_equal(Dense(3, 4, rng=7).W, Dense(3, 4, rng=7).W)
+    assert not np.array_equal(Dense(3, 4, rng=7).W, Dense(3, 4, rng=8).W)
+
+
+@pytest.mark.parametrize(("args", "phrase"), [
+    ((0, 3), "n_in must be at least 1"),
+    ((3, -1), "n_out must be at least 1"),
+    ((2.5, 3), "n_in must be a whole number"),
+])
+def test_dense_bad_sizes(args, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        Dense(*args)
+
+
+def test_dense_bad_initialiser_lists_the_choices():
+    with pytest.raises(ValueError, match="unknown initialisation 'glorot'; choose one of: "
+                                         "normal_0.01, normal_1.0, xavier, he"):
+        Dense(2, 2, init="glorot")
+
+
+# --- Maxout ------------------------------------------------------------------------------------
+def test_maxout_forward_is_the_max_over_pieces():
+    layer = Maxout(3, 4, pieces=3, rng=0)
+    layer.b[...] = np.random.default_rng(1).normal(size=layer.b.shape)
+    x = np.random.default_rng(2).normal(size=(5, 3))
+    out = layer.forward(x)
+    z = x @ layer.W + layer.b
+    for unit in range(4):
+        pieces = z[:, unit * 3:(unit + 1) * 3]  # piece i of unit j is column j * pieces + i
+        np.testing.assert_array_equal(out[:, unit], pieces.max(axis=1))
+
+
+@pytest.mark.parametrize("pieces", [1, 2, 4])
+def test_maxout_gradients_match_finite_differences(pieces):
+    layer = Maxout(3, 4, pieces=pieces, rng=0)
+    layer.b[...] = np.random.default_rng(1).normal(size=layer.b.shape)
+    x = np.random.default_rng(2).normal(size=(6, 3))
+    # Away from ties: the winning piece must lead by far more than a finite-difference step.
+    z = np.sort((x @ layer.W + layer.b).reshape(6, 4, pieces), axis=2)
+    if pieces > 1:
+        assert np.min(z[:, :, -1] - z[:, :, -2]) > 1e-3
+    assert_gradients(layer, x)
+
+
+def test_maxout_sends_the_gradient_to_the_winner_only():
+    layer = Maxout(1, 1, pieces=2, rng=0)
+    layer.W[...] = [[1.0, -1.0]]  # the unit computes max(x, -x) = |x|
+    np.testing.assert_array_equal(layer.forward(np.array([[-2.0], [3.0]])), [[2.0], [3.0]])
+    dx = layer.backward(np.array([[1.0], [1.0]]))
+    np.testing.assert_array_equal(dx, [[-1.0], [1.0]])  # d|x|/dx = sign(x)
+    # piece 0 (x) wins for x = 3, piece 1 (-x) for x = -2: dW = [3 * 1, -2 * 1]
+    np.testing.assert_array_equal(layer.dW, [[3.0, -2.0]])
+
+
+# --- softmax and log-softmax ---------------------------------------------------------------------
+def test_softmax_of_far_apart_logits():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        np.testing.assert_array_equal(softmax(np.array([1000.0, -1000.0])), [1.0, 0.0])
+        np.testing.assert_array_equal(softmax(np.array([1e308, -1e308])), [1.0, 0.0])
+        np.testing.assert_array_equal(softmax(np.array([-1e308, 1e308])), [0.0, 1.0])
+        np.testing.assert_array_equal(softmax(np.array([1e308, 1e308])), [0.5, 0.5])
+        np.testing.assert_array_equal(log_softmax(np.array([1000.0, -1000.0])), [0.0, -2000.0])
+        far = log_softmax(np.array([1e308, -1e308]))
+    assert far[0] == 0.0 and np.isfinite(far[1]) and far[1] < -1e308
+
+
+@pytest.mark.parametrize("shift", [-1e5, -1000.0, -1.0, 3.5, 1000.0, 1e5])
+def test_softmax_is_invariant_to_adding_a_constant(shift):
+    z = np.random.default_rng(0).normal(0, 3, size=(4, 5))
+    np.testing.assert_allclose(softmax(z + shift), softmax(z), rtol=1e-9, atol=1e-15)
+    np.testing.assert_allclose(log_softmax(z + shift), log_softmax(z), rtol=1e-9, atol=1e-9)
+
+
+@pytest.mark.parametrize("scale", [1e-3, 1.0, 30.0, 1e3, 1e300])
+def test_softmax_rows_sum_to_one(scale):
+    z = np.random.default_rng(1).normal(0, scale, size=(50, 7))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        p = softmax(z)
+    assert np.all(p >= 0.0)
+    np.testing.assert_allclose(p.sum(axis=1), 1.0, rtol=0, atol=1e-15)
+
+
+def test_softmax_along_another_axis():
+    z = np.random.default_rng(2).normal(size=(3, 4))
+    np.testing.assert_allclose(softmax(z, axis=0), softmax(z.T).T, rtol=1e-15)
+    np.testing.assert_allclose(np.exp(log_softmax(z)), softmax(z), rtol=1e-14)
+
+
+def test_softmax_leaves_its_input_alone():
+    z = np.array([[1000.0, -3.0, 2.0]])
+    z.setflags(write=False)
+    softmax(z)
+    log_softmax(z)
+    np.testing.assert_array_equal(z, [[1000.0, -3.0, 2.0]])
+
+
+# --- cross-entropy -------------------------------------------------------------------------------
+def test_cross_entropy_hand_worked():
+    # Logits [0, ln 3]: exp gives [1, 3], so softmax = [1/4, 3/4].
+    # With label 1: loss = -log(3/4) = log(4/3) = 0.28768...
+    # dL/dz = softmax - onehot = [1/4, 3/4] - [0, 1] = [1/4, -1/4] (over a batch of 1).
+    loss = SoftmaxCrossEntropy()
+    assert loss.forward(np.array([[0.0, math.log(3)]]), np.array([1])) == pytest.approx(
+        math.log(4 / 3), rel=1e-15)
+    np.testing.assert_allclose(loss.backward(), [[0.25, -0.25]], rtol=1e-15)
+
+
+def test_cross_entropy_indices_and_one_hot_agree():
+    rng = np.random.default_rng(0)
+    logits = rng.normal(size=(8, 3))
+    y = rng.integers(0, 3, size=8)
+    by_index, by_one_hot = SoftmaxCrossEntropy(), SoftmaxCrossEntropy()
+    loss_index = by_index.forward(logits, y)
+    loss_one_hot = by_one_hot.forward(logits, np.eye(3)[y])
+    assert loss_index == loss_one_hot
+    np.testing.assert_array_equal(by_index.backward(), by_one_hot.backward())
+
+
+def test_cross_entropy_gradient_matches_finite_differences():
+    rng = np.random.default_rng(1)
+    logits = rng.normal(0, 2, size=(6, 4))
+    y = rng.integers(0, 4, size=6)
+    loss = SoftmaxCrossEntropy()
+    loss.forward(logits, y)
+    analytic = loss.backward()
+    numeric = numerical_gradient(lambda: loss.forward(logits, y), logits)
+    error = record_error(relative_error(analytic, numeric), "SoftmaxCrossEntropy")
+    assert error < TOLERANCE
+
+
+def test_cross_entropy_of_a_confident_wrong_answer_is_finite():
+    loss = SoftmaxCrossEntropy()
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        value = loss.forward(np.array([[1000.0, -1000.0]]), np.array([1]))
+        grad = loss.backward()
+        huge = SoftmaxCrossEntropy().forward(np.array([[1e308, -1e308]]), np.array([1]))
+    assert value == pytest.approx(2000.0, rel=1e-15)
+    np.testing.assert_array_equal(grad, [[1.0, -1.0]])
+    assert math.isfinite(huge) and huge > 1e308
+
+
+def test_cross_entropy_of_a_confident_right_answer_is_zero():
+    loss = SoftmaxCrossEntropy()
+    assert loss.forward(np.array([[1000.0, -1000.0]]), np.array([0])) == 0.0
+    np.testing.assert_array_equal(loss.backward(), [[0.0, 0.0]])
+
+
+# --- mean squared error --------------------------------------------------------------------------
+def test_mse_hand_worked():
+    # predictions [[1], [4]], targets [0, 2]: errors 1 and 2, squares 1 and 4, mean 5/2.
+    # dL/dp = 2 (p - y) / N = [2 * 1 / 2, 2 * 2 / 2] = [1, 2].
+    loss = MSELoss()
+    assert loss.forward(np.array([[1.0], [4.0]]), np.array([0.0, 2.0])) == 2.5
+    np.testing.assert_array_equal(loss.backward(), [[1.0], [2.0]])
+
+
+def test_mse_gradient_matches_finite_differences():
+    rng = np.random.default_rng(2)
+    predictions = rng.normal(size=(7, 2))
+    y = rng.normal(size=(7, 2))
+    loss = MSELoss()
+    loss.forward(predictions, y)
+    analytic = loss.backward()
+    numeric = numerical_gradient(lambda: loss.forward(predictions, y), predictions)
+    assert record_error(relative_error(analytic, numeric), "MSELoss") < TOLERANCE
+
+
+# --- the finite-difference oracle itself ---------------------------------------------------------
+def test_relative_error_conventions():
+    assert relative_error(np.zeros(3), np.zeros(3)) == 0.0
+    assert relative_error(np.array([1.0, 2.0]), np.array([1.0, 2.0])) == 0.0
+    assert relative_error(np.array([1.0, 0.0]), np.array([0.0, 1.0])) == pytest.approx(
+        math.sqrt(2))
+
+
+def test_numerical_gradient_of_a_known_function_and_restores_x():
+    x = np.array([[0.5, -1.0], [2.0, 3.0]])
+    before = x.copy()
+    grad = numerical_gradient(lambda: np.sum(np.sin(x)), x)
+    np.testing.assert_allclose(grad, np.cos(before), rtol=1e-9)
+    np.testing.assert_array_equal(x, before)
+
+
+def test_assert_gradients_catches_a_wrong_backward():
+    class WrongDense(Dense):
+        def backward(self, dout):
+            return 1.01 * super().backward(dout)  # dx off by 1 %
+
+    saved = dict(largest_error)  # this deliberate failure is not part of the report
+    with pytest.raises(AssertionError, match="dx off by relative error"):
+        assert_gradients(WrongDense(3, 2, rng=0), np.ones((2, 3)))
+    largest_error.update(saved)

@@ -1,0 +1,451 @@
+"""MLP and training: whole-network gradient checks, optimiser steps, the fit loop (divergence,
+callbacks, penalties, validation, determinism), input validation, and training quality against
+scikit-learn's MLPClassifier on the same data."""
+
+import math
+import time
+import warnings
+
+import numpy as np
+import pytest
+from sklearn.datasets import make_moons
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+from nn_core import (
+    ACTIVATIONS,
+    MLP,
+    SGD,
+    Adam,
+    Dense,
+    History,
+    fit,
+    get_activation,
+    gradient_check,
+    make_dataset,
+    standardize,
+    train_test_split,
+)
+from tests.gradients import TOLERANCE, largest_error, record_error
+
+
+def checked(model, X, y, case):
+    """gradient_check, remembered for the report, asserted below the tolerance."""
+    error = record_error(gradient_check(model, X, y), case)
+    assert error < TOLERANCE, f"{case}: relative error {error:.3g}"
+    return error
+
+
+@pytest.fixture(scope="module")
+def moons20():
+    return make_dataset("moons", n_samples=20, noise=0.1, seed=1)
+
+
+# --- whole-network gradient checks ---------------------------------------------------------------
+# "normal_0.01" is left out on purpose: with it every pre-activation sits within ~1e-3 of 0,
+# and a kinked activation's corner is then within a finite-difference step of some of them.
+@pytest.mark.parametrize("init", ["xavier", "he"])
+@pytest.mark.parametrize("activation", ACTIVATIONS)
+def test_mlp_gradients_classification(activation, init, moons20):
+    X, y = moons20
+    checked(MLP([2, 6, 5, 2], activation, init=init, seed=1), X, y, f"MLP {activation} {init}")
+
+
+def test_mlp_gradients_with_a_list_of_activations_three_classes():
+    X, y = make_dataset("spiral", n_samples=30, n_classes=3, seed=2)
+    model = MLP([2, 6, 5, 4, 3], ["tanh", "relu", "gelu"], init="xavier", seed=2)
+    kinds = [type(layer).__name__ for layer in model.layers]
+    assert kinds == ["Dense", "Tanh", "Dense", "ReLU", "Dense", "GELU", "Dense"]
+    checked(model, X, y, "MLP tanh/relu/gelu")
+    checked(model, X, np.eye(3)[y], "MLP tanh/relu/gelu one-hot")
+
+
+def test_mlp_gradients_with_activation_objects_and_a_learnable_alpha(moons20):
+    X, y = moons20
+    prelu = get_activation("prelu", alpha=0.1)
+    model = MLP([2, 6, 5, 2], [get_activation("elu", alpha=0.5), prelu], seed=3)
+    assert any(p is prelu.alpha for p in model.params())  # alpha is trained like a weight
+    checked(model, X, y, "MLP elu(0.5)/prelu(0.1)")
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "softplus", "swish", "selu"])
+def test_mlp_gradients_regression_one_output(activation):
+    X, y = make_dataset("sine", n_samples=25, seed=4)
+    model = MLP([1, 8, 8, 1], activation, init="xavier", seed=4, task="regression")
+    checked(model, X, y, f"MLP regression {activation}")
+
+
+def test_mlp_gradients_regression_two_outputs():
+    rng = np.random.default_rng(5)
+    X, Y = rng.normal(size=(15, 3)), rng.normal(size=(15, 2))
+    checked(MLP([3, 7, 2], "mish", seed=5, task="regression"), X, Y, "MLP regression 2-out")
+
+
+def test_gradient_check_catches_a_wrong_backward(moons20, monkeypatch):
+    X, y = moons20
+    model = MLP([2, 6, 2], "sigmoid", seed=6)
+    sigmoid = model.layers[1]
+    monkeypatch.setattr(sigmoid, "backward", lambda dout: 1.05 * dout * sigmoid.derivative(
+        sigmoid.x))
+    assert gradient_check(model, X, y) > 1e-3
+
+
+def test_backward_fills_grads_equal_to_the_loss_derivative(moons20):
+    # The same check by hand for one weight: (L(w + h) - L(w - h)) / 2h against backprop.
+    X, y = moons20
+    model = MLP([2, 4, 2], "tanh", seed=7)
+    model.loss(X, y)
+    model.backward()
+    W = model.layers[0].W
+    analytic = model.layers[0].dW[1, 2]
+    h = 1e-6
+    W[1, 2] += h
+    up = model.loss(X, y)
+    W[1, 2] -= 2 * h
+    down = model.loss(X, y)
+    W[1, 2] += h
+    assert analytic == pytest.approx((up - down) / (2 * h), rel=1e-7)
+
+
+# --- the model -----------------------------------------------------------------------------------
+def test_params_and_grads_match_and_live_in_the_flat_buffers():
+    model = MLP([3, 5, 4, 2], ["relu", "prelu"], seed=0)
+    params, grads = model.params(), model.grads()
+    assert [p.shape for p in params] == [g.shape for g in grads]
+    assert [p.shape for p in params] == [(3, 5), (5,), (5, 4), (4,), (1,), (4, 2), (2,)]
+    assert model.n_parameters == sum(p.size for p in params) == 3 * 5 + 5 + 5 * 4 + 4 + 1 + 8 + 2
+    assert all(np.shares_memory(p, model.theta) for p in params)
+    assert all(np.shares_memory(g, model.grad) for g in grads)
+
+
+def test_predictions_of_a_classifier():
+    model = MLP([2, 8, 3], "tanh", seed=0)
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    proba = model.predict_proba(X)
+    np.testing.assert_allclose(proba.sum(axis=1), 1.0, rtol=1e-15)
+    np.testing.assert_array_equal(model.predict(X), np.argmax(model.forward(X), axis=1))
+
+
+def test_predictions_of_a_regressor():
+    X = np.random.default_rng(0).normal(size=(10, 1))
+    assert MLP([1, 4, 1], task="regression").predict(X).shape == (10,)
+    assert MLP([1, 4, 2], task="regression").predict(X).shape == (10, 2)
+    with pytest.raises(ValueError, match="predict_proba is for classification"):
+        MLP([1, 4, 1], task="regression").predict_proba(X)
+
+
+def test_same_seed_same_network():
+    np.testing.assert_array_equal(MLP([2, 8, 2], seed=3).theta, MLP([2, 8, 2], seed=3).theta)
+    assert not np.array_equal(MLP([2, 8, 2], seed=3).theta, MLP([2, 8, 2], seed=4).theta)
+
+
+# --- optimisers: one hand-computed step ----------------------------------------------------------
+G1, G2 = np.array([0.5, -0.1]), np.array([0.2, 0.3])
+
+
+def test_sgd_step():
+    p = np.array([1.0, -2.0])
+    SGD(lr=0.1).step([p], [G1])
+    np.testing.assert_allclose(p, [1.0 - 0.05, -2.0 + 0.01], rtol=1e-15)
+
+
+def test_sgd_momentum_two_steps():
+    # v1 = -lr g1 = [-0.05, 0.01];                      p1 = [0.95, -1.99]
+    # v2 = 0.9 v1 - lr g2 = [-0.045 - 0.02, 0.009 - 0.03] = [-0.065, -0.021]
+    # p2 = p1 + v2 = [0.885, -2.011]
+    p = np.array([1.0, -2.0])
+    sgd = SGD(lr=0.1, momentum=0.9)
+    sgd.step([p], [G1])
+    np.testing.assert_allclose(p, [0.95, -1.99], rtol=1e-15)
+    sgd.step([p], [G2])
+    np.testing.assert_allclose(p, [0.885, -2.011], rtol=1e-14)
+
+
+def test_adam_two_steps_follow_the_textbook_formula():
+    # Step 1: m = 0.1 g, v = 0.001 g^2, m_hat = g, v_hat = g^2, so each entry moves by
+    # lr * g / (|g| + eps), i.e. almost exactly lr against the sign of its gradient.
+    lr, beta1, beta2, eps = 0.1, 0.9, 0.999, 1e-8
+    p = np.array([1.0, -2.0])
+    adam = Adam(lr)
+    adam.step([p], [G1])
+    np.testing.assert_allclose(p, [1.0 - 0.1 * 0.5 / (0.5 + eps), -2.0 + 0.1 * 0.1 / (0.1 + eps)],
+                               rtol=1e-14)
+    adam.step([p], [G2])
+
+    expected, m, v = np.array([1.0, -2.0]), np.zeros(2), np.zeros(2)
+    for t, g in enumerate([G1, G2], start=1):
+        m = beta1 * m + (1 - beta1) * g
+        v = beta2 * v + (1 - beta2) * g * g
+        m_hat, v_hat = m / (1 - beta1**t), v / (1 - beta2**t)
+        expected = expected - lr * m_hat / (np.sqrt(v_hat) + eps)
+    np.testing.assert_allclose(p, expected, rtol=1e-14)
+
+
+def test_optimisers_update_several_arrays():
+    a, b = np.ones(2), np.ones((2, 2))
+    SGD(0.5).step([a, b], [np.ones(2), 2 * np.ones((2, 2))])
+    np.testing.assert_array_equal(a, [0.5, 0.5])
+    np.testing.assert_array_equal(b, np.zeros((2, 2)))
+
+
+# --- the training loop ---------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def moons200():
+    return make_dataset("moons", n_samples=200, noise=0.1, seed=0)
+
+
+def test_huge_learning_rate_to_nan_is_reported_not_raised(moons200):
+    X, y = moons200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = fit(MLP([2, 16, 16, 2], "relu"), X * 1e200, y, SGD(1e6), epochs=20,
+                      batch_size=32)
+    assert history.diverged and not history.stopped_early
+    assert "NaN or infinite" in history.reason and "smaller learning rate" in history.reason
+    assert history.epochs == 1 == len(history.train_loss)
+
+
+def test_exploding_loss_is_reported_not_raised(moons200):
+    X, y = moons200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = fit(MLP([2, 16, 16, 2], "relu"), X, y, SGD(1e6), epochs=20, batch_size=32)
+    assert history.diverged
+    assert "exploded" in history.reason
+    assert all(math.isfinite(loss) for loss in history.train_loss)
+    assert history.epochs < 20
+
+
+def test_exploding_regression_is_reported_not_raised():
+    X, y = make_dataset("plane", n_samples=200, seed=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = fit(MLP([2, 1], task="regression"), X, y, SGD(10.0), epochs=50)
+    assert history.diverged and "exploded" in history.reason
+    assert history.train_accuracy == []
+
+
+def test_callback_returning_true_stops_training(moons200):
+    X, y = moons200
+    seen = []
+
+    def stop_at_three(epoch, history, model):
+        seen.append((epoch, len(history.train_loss), isinstance(model, MLP)))
+        return epoch == 3
+
+    history = fit(MLP([2, 8, 2]), X, y, Adam(0.01), epochs=10, callback=stop_at_three)
+    assert history.stopped_early and not history.diverged and history.reason
+    assert history.epochs == 3 == len(history.train_loss)
+    assert seen == [(1, 1, True), (2, 2, True), (3, 3, True)]
+
+
+def test_callback_returning_none_does_not_stop(moons200):
+    X, y = moons200
+    history = fit(MLP([2, 8, 2]), X, y, Adam(0.01), epochs=4, callback=lambda *args: None)
+    assert history.epochs == 4 and not history.stopped_early and history.reason == ""
+
+
+def dense_weights(model):
+    return [layer.W for layer in model.layers if isinstance(layer, Dense)]
+
+
+def test_l2_shrinks_the_weights(moons200):
+    X, y = moons200
+    plain, decayed = MLP([2, 16, 16, 2], seed=0), MLP([2, 16, 16, 2], seed=0)
+    fit(plain, X, y, Adam(0.01), epochs=60, batch_size=32)
+    fit(decayed, X, y, Adam(0.01), epochs=60, batch_size=32, l2=0.05)
+    norm = [sum(np.sum(W * W) for W in dense_weights(m)) for m in (plain, decayed)]
+    assert norm[1] < 0.7 * norm[0]
+
+
+@pytest.mark.parametrize("penalty", ["l1", "l2"])
+def test_penalty_gradient_in_one_step(penalty, moons200):
+    # One full-batch SGD step with and without the penalty, from the same weights: the
+    # difference is -lr * (l1 sign(W) or l2 W) on the weights, and exactly 0 on the biases.
+    X, y = moons200
+    lr, strength = 0.1, 0.5
+    plain, penalised = MLP([2, 5, 3, 2], seed=1), MLP([2, 5, 3, 2], seed=1)
+    for layer in plain.layers + penalised.layers:  # non-zero biases, so a penalty would show
+        if isinstance(layer, Dense):
+            layer.b[...] = 0.1
+    before = [W.copy() for W in dense_weights(plain)]
+    fit(plain, X, y, SGD(lr), epochs=1)
+    fit(penalised, X, y, SGD(lr), epochs=1, **{penalty: strength})
+    after = zip(before, dense_weights(plain), dense_weights(penalised), strict=True)
+    for W0, W_plain, W_penalised in after:
+        penalty_gradient = strength * (np.sign(W0) if penalty == "l1" else W0)
+        np.testing.assert_allclose(W_penalised - W_plain, -lr * penalty_gradient, atol=1e-15)
+    for a, b in zip(plain.layers, penalised.layers, strict=True):
+        if isinstance(a, Dense):
+            np.testing.assert_array_equal(a.b, b.b)
+
+
+def test_validation_curves_are_filled(moons200):
+    X, y = moons200
+    X_val, y_val = make_dataset("moons", n_samples=50, noise=0.1, seed=9)
+    history = fit(MLP([2, 8, 2]), X, y, Adam(0.01), epochs=5, batch_size=50,
+                  X_val=X_val, y_val=y_val)
+    for curve in (history.train_loss, history.train_accuracy, history.val_loss,
+                  history.val_accuracy):
+        assert len(curve) == 5
+    assert all(0.0 <= accuracy <= 1.0 for accuracy in history.val_accuracy)
+    without = fit(MLP([2, 8, 2]), X, y, Adam(0.01), epochs=5, batch_size=50)
+    assert without.val_loss == [] and without.val_accuracy == []
+
+
+def test_batch_size_none_is_one_full_batch_step_per_epoch(moons200):
+    X, y = moons200
+    by_hand = MLP([2, 8, 2], "tanh", seed=2)
+    by_hand.loss(X, y)
+    by_hand.backward()
+    by_hand.theta -= 0.1 * by_hand.grad
+    for batch_size in (None, len(X), 10 * len(X)):
+        model = MLP([2, 8, 2], "tanh", seed=2)
+        fit(model, X, y, SGD(0.1), epochs=1, batch_size=batch_size)
+        np.testing.assert_array_equal(model.theta, by_hand.theta)
+
+
+def test_same_seed_same_history(moons200):
+    X, y = moons200
+    runs = [fit(MLP([2, 8, 8, 2], seed=0), X, y, Adam(0.01), epochs=10, batch_size=16, seed=s)
+            for s in (5, 5, 6)]
+    assert runs[0] == runs[1]
+    assert runs[0].train_loss != runs[2].train_loss  # the shuffle follows the seed
+
+
+def test_fit_leaves_the_data_alone(moons200):
+    X, y = (a.copy() for a in moons200)
+    X.setflags(write=False)
+    y.setflags(write=False)
+    fit(MLP([2, 8, 2]), X, y, Adam(0.01), epochs=2, batch_size=16)
+    np.testing.assert_array_equal(X, moons200[0])
+    np.testing.assert_array_equal(y, moons200[1])
+
+
+def test_zero_epochs_is_an_empty_history(moons200):
+    X, y = moons200
+    assert fit(MLP([2, 8, 2]), X, y, Adam(), epochs=0) == History()
+
+
+def test_regression_learns_a_sine():
+    X, y = make_dataset("sine", n_samples=200, noise=0.05, seed=0)
+    history = fit(MLP([1, 32, 32, 1], "tanh", task="regression"), X, y, Adam(0.01),
+                  epochs=200, batch_size=32)
+    assert not history.diverged and history.train_accuracy == []
+    assert history.train_loss[-1] < 0.01 < history.train_loss[0]
+
+
+def test_moons_test_accuracy_matches_scikit_learn():
+    X, y = make_moons(2000, noise=0.2, random_state=0)
+    X_train, X_test, y_train, y_test = train_test_split(X, y)
+    X_train, X_test = standardize(X_train, X_test)
+
+    model = MLP([2, 32, 32, 2], "relu", init="he")
+    fit(model, X_train, y_train, Adam(0.01), epochs=200, batch_size=64)
+    ours = float(np.mean(model.predict(X_test) == y_test))
+
+    reference = MLPClassifier(hidden_layer_sizes=(32, 32), solver="adam", learning_rate_init=0.01,
+                              batch_size=64, max_iter=200, tol=0, n_iter_no_change=10**9,
+                              alpha=0.0, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached: as intended
+        reference.fit(X_train, y_train)
+    theirs = reference.score(X_test, y_test)
+    assert ours >= theirs - 0.01, f"nn_core {ours:.4f} vs scikit-learn {theirs:.4f}"
+    assert ours > 0.95
+
+
+# --- bad input -----------------------------------------------------------------------------------
+@pytest.mark.parametrize(("layer_sizes", "kwargs", "phrase"), [
+    ([], {}, "at least an input and an output size"),
+    ([2], {}, "at least an input and an output size"),
+    (None, {}, "layer_sizes must be a list"),
+    ([2, 0, 2], {}, "every layer size must be at least 1, got 0"),
+    ([2, -4, 2], {}, "every layer size must be at least 1, got -4"),
+    ([2, 2.5, 2], {}, "every layer size must be a whole number"),
+    ([2, 4, 1], {}, "a classifier needs at least 2 outputs"),
+    ([2] + [2] * 101 + [2], {}, "at most 100 hidden layers"),
+    ([2, 4, 4, 2], {"activation": ["relu"]}, "got 1 activations for 2 hidden layers"),
+    ([2, 4, 2], {"activation": [42]}, "activation must be a name or a layer"),
+    ([2, 4, 2], {"activation": "relux"}, "unknown activation 'relux'; choose one of: identity"),
+    ([2, 4, 2], {"activation": ["relux"]}, "unknown activation 'relux'; choose one of:"),
+    ([2, 4, 2], {"init": "glorot"}, "unknown initialisation 'glorot'; choose one of: normal_0.01"),
+    ([2, 4, 2], {"task": "ranking"}, "unknown task 'ranking'; choose one of: classification"),
+])
+def test_bad_network_definitions(layer_sizes, kwargs, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        MLP(layer_sizes, **kwargs)
+
+
+def test_absurd_network_is_refused_before_allocating():
+    start = time.perf_counter()
+    refusal = r"would have 10,000,\d{3},\d{3} parameters; the limit is [\d,]+"
+    with pytest.raises(ValueError, match=refusal):
+        MLP([2, 100000, 100000, 2])
+    assert time.perf_counter() - start < 0.5  # 10^10 float64 would be 80 GB
+
+
+@pytest.mark.parametrize(("X", "y", "phrase"), [
+    ([[0.0, np.nan]], [0], "X contains NaN or infinite values"),
+    ([[0.0, np.inf]], [0], "X contains NaN or infinite values"),
+    ([[0.0, 1.0, 2.0]], [0], r"X has 3 feature column\(s\) but the network expects 2"),
+    (np.empty((0, 2)), np.empty(0), "X is empty"),
+    ([1.0, 2.0], [0], "X must be 2-D"),
+    ([["a", "b"]], [0], "X must be a table of numbers"),
+    ([[0.0, 1.0]], [2], "class labels must be between 0 and 1 for a network with 2 outputs"),
+    ([[0.0, 1.0]], [-1], "class labels must be between 0 and 1"),
+    ([[0.0, 1.0]], [0.5], "class labels must be whole numbers"),
+    ([[0.0, 1.0]], ["cat"], "class labels must be whole numbers"),
+    ([[0.0, 1.0], [1.0, 0.0]], [0], "X has 2 samples but y has 1 labels"),
+    ([[0.0, 1.0]], [[0.5, 0.5]], "one-hot labels must have exactly one 1 per row"),
+])
+def test_bad_data_is_refused_by_loss_and_fit(X, y, phrase):
+    model = MLP([2, 4, 2])
+    with pytest.raises(ValueError, match=phrase):
+        model.loss(X, y)
+    with pytest.raises(ValueError, match=phrase):
+        fit(model, X, y, Adam(), epochs=1)
+
+
+def test_bad_data_is_refused_by_predict_and_validation(moons200):
+    X, y = moons200
+    model = MLP([2, 4, 2])
+    with pytest.raises(ValueError, match="X contains NaN"):
+        model.predict([[np.nan, 0.0]])
+    with pytest.raises(ValueError, match="network expects 2"):
+        fit(model, X, y, Adam(), epochs=1, X_val=np.ones((3, 3)), y_val=[0, 1, 0])
+
+
+@pytest.mark.parametrize(("make_optimizer", "phrase"), [
+    (lambda: SGD(0.0), r"learning rate must be in \(0, 1e\+06\], got 0"),
+    (lambda: SGD(-0.1), "learning rate must be in"),
+    (lambda: Adam(0.0), "learning rate must be in"),
+    (lambda: Adam(-1e-3), "learning rate must be in"),
+    (lambda: Adam(float("nan")), "learning rate must be a finite number"),
+    (lambda: SGD(0.1, momentum=1.0), "momentum must be in"),
+    (lambda: Adam(beta1=1.0), "beta1 must be in"),
+])
+def test_bad_optimiser_settings(make_optimizer, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        make_optimizer()
+
+
+@pytest.mark.parametrize(("kwargs", "phrase"), [
+    ({"epochs": -1}, "epochs must be between 0 and"),
+    ({"epochs": 2.5}, "epochs must be a whole number"),
+    ({"batch_size": 0}, "batch_size must be at least 1"),
+    ({"l1": -0.1}, "l1 must be in"),
+    ({"l2": float("inf")}, "l2 must be a finite number"),
+])
+def test_bad_fit_settings(kwargs, phrase, moons200):
+    X, y = moons200
+    settings = {"epochs": 1, **kwargs}
+    with pytest.raises(ValueError, match=phrase):
+        fit(MLP([2, 4, 2]), X, y, Adam(), **settings)
+
+
+def test_gradient_checks_stayed_far_below_the_tolerance():
+    # Runs last in this file: every check above was recorded in ``largest_error``.
+    assert largest_error["error"] < TOLERANCE
+    print(f"\nlargest gradient-check relative error so far: {largest_error['error']:.3g} "
+          f"({largest_error['case']})")
