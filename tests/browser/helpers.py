@@ -75,3 +75,18 @@ def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     path = SCREENS_DIR / f"{name}.png"
     page.screenshot(path=str(path), full_page=full_page)
     return path
+
+
+CHART = "[data-testid='stVegaLiteChart']"
+
+
+def wait_for_charts(page: Page, at_least: int, timeout: float = 30_000) -> None:
+    """Wait until at least ``at_least`` charts are in the page.
+
+    Streamlit loads its chart component lazily, so a finished script run does not mean every
+    chart element exists yet; counting right after ``wait_for_app`` is flaky.
+    """
+    page.wait_for_function(
+        "([selector, n]) => document.querySelectorAll(selector).length >= n",
+        arg=[CHART, at_least], timeout=timeout,
+    )

@@ -5,7 +5,9 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_no_exception, screenshot, wait_for_app, wait_for_rerun
+from tests.browser.helpers import (
+    assert_no_exception, screenshot, wait_for_app, wait_for_charts, wait_for_rerun,
+)
 from ui.strings import Translator
 
 CHART = "[data-testid='stVegaLiteChart']"
@@ -24,7 +26,7 @@ def test_saturation_page_renders(app_url: str, page, name: str, query: str, lang
     wait_for_app(page, timeout=60_000, settle_ms=1_500)
     assert_no_exception(page)
     expect(page.locator("h1").first).to_contain_text(Translator(lang)("page_saturation"))
-    assert page.locator(CHART).count() >= 6
+    wait_for_charts(page, 6)
     expect(page.locator(CHART).first).to_be_visible()
     screenshot(page, f"saturation_{name}")
 
