@@ -1,0 +1,292 @@
+"""AppTest tests of the MLP playground page, driven by widget keys, step by step.
+
+``run_every`` timers never fire under AppTest, so live training is tested by clicking Play,
+watching the worker's snapshot, and clicking Pause; the worker itself is tested in
+tests/test_playground.py.
+"""
+
+import io
+import json
+import time
+
+import numpy as np
+import pyarrow as pa
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from nn_core import ACTIVATIONS, DATASETS
+from nn_core.playground import template_csv
+from ui.strings.playground import EN, ZH
+
+PAGE = "pages/4_playground.py"
+
+
+def open_page(repo_root, **params):
+    at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=30)
+    for key, value in params.items():
+        at.query_params[key] = value
+    at.run()
+    at.switch_page(PAGE).run()
+    assert not at.exception
+    return at
+
+
+def chart_data(chart):
+    """Every dataset of a vega_lite_chart element, decoded from Arrow, in one DataFrame list."""
+    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
+
+
+def chart_titles(at):
+    titles = []
+    for chart in at.get("vega_lite_chart"):
+        spec = json.loads(chart.proto.spec)
+        title = spec.get("title") or spec.get("spec", {}).get("title")
+        titles.append(title.get("text") if isinstance(title, dict) else title)
+    return titles
+
+
+def trainer(at):
+    return at.session_state["pg_trainer"]
+
+
+def step(at, times=1):
+    for _ in range(times):
+        at.button(key="pg_step_button").click().run()
+        assert not at.exception
+    return at
+
+
+def metric(at, label):
+    return next(m.value for m in at.metric if m.label == label)
+
+
+def test_page_renders_boundary_and_unit_maps(repo_root):
+    at = open_page(repo_root)
+    titles = chart_titles(at)
+    assert EN["pg_chart_boundary"] in titles
+    assert titles.count(None) == 0
+    boundary = chart_data(at.get("vega_lite_chart")[0])
+    cells = max(boundary, key=len)
+    assert len(cells) == 60 * 60 and set(cells.columns) >= {"x1", "x2", "label", "confidence"}
+    payload = sum(len(d.data.data) for d in at.get("vega_lite_chart")[0].proto.datasets)
+    assert payload < 150_000
+
+
+def test_chinese_and_projector_mode(repo_root):
+    at = open_page(repo_root, lang="zh", projector="true")
+    assert at.title[0].value == "MLP 训练场"
+    assert ZH["pg_chart_boundary"] in chart_titles(at)
+    spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
+    assert spec["config"]["axis"]["labelFontSize"] == 18
+    step(at)
+    assert metric(at, ZH["pg_metric_epoch"]) == "1"
+
+
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_each_data_set(repo_root, name):
+    at = open_page(repo_root)
+    at.selectbox(key="pg_dataset").set_value(name).run()
+    assert not at.exception and not at.error
+    step(at)
+    assert trainer(at).run.epoch == 1
+    assert trainer(at).run.data.task == DATASETS[name].task
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_each_activation(repo_root, activation):
+    at = open_page(repo_root, pg_layers="1")
+    at.selectbox(key="pg_act_1").set_value(activation).run()
+    step(at)
+    assert trainer(at).run.spec.activations == (activation,)
+    assert f"({activation})" in " ".join(t for t in chart_titles(at) if t)
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
+def test_each_optimiser_lowers_the_loss(repo_root, optimizer):
+    at = open_page(repo_root, pg_lr="0.1" if optimizer == "sgd" else "0.03")
+    at.segmented_control(key="pg_optimizer").set_value(optimizer).run()
+    step(at, 6)
+    history = trainer(at).run.history["train_loss"]
+    assert trainer(at).run.config.optimizer == optimizer
+    assert history[-1] < history[0]
+
+
+@pytest.mark.parametrize("layers", [0, 6])
+def test_zero_and_six_hidden_layers(repo_root, layers):
+    at = open_page(repo_root)
+    at.slider(key="pg_layers").set_value(layers).run()
+    step(at, 2)
+    assert trainer(at).run.model.layer_sizes == [2, *([4] * layers), 2]
+    if layers == 0:
+        assert at.info[0].value == EN["pg_no_hidden"]
+
+
+def test_step_reset_and_initial_weights(repo_root):
+    at = open_page(repo_root)
+    start = trainer(at).snapshot().theta.copy()
+    step(at, 3)
+    assert metric(at, EN["pg_metric_epoch"]) == "3"
+    assert not np.array_equal(trainer(at).snapshot().theta, start)
+    at.button(key="pg_reset_button").click().run()
+    assert metric(at, EN["pg_metric_epoch"]) == "0"
+    assert np.array_equal(trainer(at).snapshot().theta, start)
+
+
+def test_reinitialise_draws_new_weights(repo_root):
+    at = open_page(repo_root)
+    start = trainer(at).snapshot().theta.copy()
+    at.button(key="pg_reinit_button").click().run()
+    assert at.number_input(key="pg_seed").value == 1
+    assert not np.array_equal(trainer(at).snapshot().theta, start)
+    assert at.query_params["pg_seed"] in ("1", ["1"])
+
+
+def test_play_then_pause(repo_root):
+    at = open_page(repo_root)
+    at.button(key="pg_play_button").click().run()
+    assert not at.exception and trainer(at).running
+    deadline = time.monotonic() + 20
+    while trainer(at).snapshot().epoch < 3:
+        assert time.monotonic() < deadline
+        time.sleep(0.05)
+    at.button(key="pg_pause_button").click().run()
+    assert not at.exception and not trainer(at).running
+    epoch = trainer(at).snapshot().epoch
+    assert epoch >= 3 and metric(at, EN["pg_metric_epoch"]) == f"{epoch:,}"
+    assert at.button(key="pg_play_button")
+
+
+def test_changing_the_learning_rate_keeps_the_training_state(repo_root):
+    at = open_page(repo_root)
+    step(at, 2)
+    at.select_slider(key="pg_lr").set_value("0.001").run()
+    assert trainer(at).run.epoch == 2 and trainer(at).run.optimizer.lr == 0.001
+    at.toggle(key="pg_show_test").set_value(True).run()
+    assert trainer(at).run.epoch == 2
+    boundary = chart_data(at.get("vega_lite_chart")[0])
+    points = min(boundary, key=len)
+    assert set(points["split"]) == {EN["pg_split_train"], EN["pg_split_test"]}
+
+
+def test_three_arm_spiral_reaches_95_percent(repo_root):
+    at = open_page(repo_root, pg_dataset="spiral", pg_classes="3", pg_units_1="16",
+                   pg_units_2="16")
+    trainer(at).step(60)  # the worker's own loop would do this between redraws
+    at.run()
+    accuracy = metric(at, EN["pg_metric_test_accuracy"])
+    assert float(accuracy.rstrip("%")) >= 95.0
+
+
+def test_divergence_is_reported_not_raised(repo_root):
+    at = open_page(repo_root, pg_optimizer="sgd", pg_lr="10", pg_act_1="identity",
+                   pg_act_2="identity")
+    step(at, 3)
+    assert any(EN["pg_diverged"].split("{")[0] in e.value for e in at.error)
+
+
+@pytest.mark.parametrize("view", ["network", "warp", "confusion", "gradients"])
+def test_detail_views(repo_root, view):
+    at = open_page(repo_root, pg_view=view)
+    step(at, 2)
+    titles = chart_titles(at)
+    key = {"network": "pg_chart_network", "warp": "pg_chart_warp",
+           "confusion": "pg_chart_confusion", "gradients": "pg_chart_gradients"}[view]
+    assert EN[key] in titles
+    if view == "confusion":
+        counts = max(chart_data(at.get("vega_lite_chart")[titles.index(EN[key])]), key=len)
+        assert counts["count"].sum() == len(trainer(at).run.data.y_test)
+
+
+def test_tampered_url_values_give_notices(repo_root):
+    at = open_page(repo_root, pg_layers="10000", pg_units_1="banana", pg_lr="1e9",
+                   pg_dataset="../../etc", pg_features="x1,evil")
+    warnings = " ".join(w.value for w in at.warning)
+    assert "pg_layers" in warnings and "pg_units_1" in warnings and "pg_lr" in warnings
+    assert "pg_dataset" in warnings and "pg_features" in warnings
+    assert trainer(at).run.model.layer_sizes == [1, 4, 4, 4, 4, 4, 4, 2]
+
+
+def upload(at, content, name="data.csv"):
+    at.file_uploader(key="pg_csv_file").set_value((name, content, "text/csv")).run()
+    assert not at.exception
+
+
+def test_upload_good_and_broken_files(repo_root):
+    at = open_page(repo_root, pg_dataset="upload")
+    assert at.info[0].value == EN["pg_upload_prompt"]
+    upload(at, template_csv().encode())
+    assert at.success and not at.error
+    step(at)
+    assert trainer(at).run.data.n_classes == 2
+    upload(at, b"x1,x2,label\n" + b"1,2,0\n" * 11 + b"1,abc,1\n")
+    assert "abc" in at.error[0].value and "13" in at.error[0].value
+    upload(at, b"\x89PNG\x00\x00\x00")
+    assert at.error[0].value == EN["pg_upload_error_not_text"]
+    upload(at, b"x1,x2,label\n" + b"1,2,0\n" * 12)
+    assert at.error[0].value == EN["pg_upload_error_one_class"]
+
+
+def test_gradient_check_and_sklearn_comparison(repo_root):
+    at = open_page(repo_root, pg_compare_epochs="20")
+    step(at)
+    at.button(key="pg_gradcheck_button").click().run()
+    error = next(m.value for m in at.metric if m.label == EN["pg_gradcheck_metric"])
+    assert float(error) < 1e-6
+    at.button(key="pg_compare_button").click().run()
+    assert not at.exception
+    table = at.dataframe[0].value
+    assert list(table.iloc[:, 0]) == ["nn_core", "scikit-learn"]
+
+
+def test_weights_export_and_import(repo_root):
+    at = open_page(repo_root, pg_layers="1", pg_units_1="5")
+    step(at, 2)
+    from nn_core.playground import weights_to_npz
+
+    saved_run = trainer(at).run
+    content = weights_to_npz(saved_run, saved_run.model.theta)
+    at2 = open_page(repo_root)
+    at2.file_uploader(key="pg_weights_file").set_value(
+        ("w.npz", content, "application/octet-stream")).run()
+    assert not at2.exception and not at2.error
+    assert trainer(at2).run.model.layer_sizes == [2, 5, 2]
+    assert np.array_equal(trainer(at2).snapshot().theta, saved_run.model.theta)
+    at2.file_uploader(key="pg_weights_file").set_value(
+        ("w.npz", b"garbage", "application/octet-stream")).run()
+    assert at2.error[0].value == EN["pg_upload_error_not_npz"]
+
+
+def test_history_download_matches_the_run(repo_root):
+    at = open_page(repo_root)
+    step(at, 2)
+    run = trainer(at).run
+    from nn_core.playground import history_to_csv
+
+    text = history_to_csv(run.history)
+    frame = np.genfromtxt(io.StringIO(text), delimiter=",", names=True)
+    assert list(frame["epoch"]) == [1, 2]
+
+
+@pytest.mark.parametrize("table", [EN, ZH])
+def test_every_upload_error_has_a_message(table):
+    from nn_core.playground import UploadError
+
+    fields = dict(size=2_000_000, limit=5, rows=9, line=3, columns=2, column=1, value="abc",
+                  classes=7, detail="x")
+    for code in UploadError.MESSAGES:
+        assert table[f"pg_upload_error_{code}"].format(**fields)
+
+
+def test_gradient_check_is_not_offered_for_a_huge_network(repo_root):
+    params = {"pg_layers": "6", **{f"pg_units_{i}": "64" for i in range(1, 7)}}
+    at = open_page(repo_root, **params)
+    assert at.button(key="pg_gradcheck_button").disabled
+    n_parameters = trainer(at).run.model.n_parameters
+    assert n_parameters > 20_000
+    assert any(f"{n_parameters:,}" in c.value for c in at.caption)
+
+
+def test_strings_match_in_both_languages_and_carry_the_prefix():
+    assert set(EN) == set(ZH)
+    assert all(key.startswith("pg_") for key in EN)
+    assert all(ZH[key].strip() for key in ZH)

@@ -1,0 +1,382 @@
+"""Unit tests of nn_core.playground (features, views, training run, files) and ui.trainer."""
+
+import io
+import time
+import zipfile
+
+import numpy as np
+import pytest
+
+from nn_core import ACTIVATIONS, DATASETS
+from nn_core.playground import (
+    FEATURES,
+    MAX_ROWS,
+    MAX_UPLOAD_BYTES,
+    NetworkSpec,
+    TrainingConfig,
+    TrainingRun,
+    UploadError,
+    available_features,
+    compare_with_sklearn,
+    confusion_matrix,
+    feature_matrix,
+    heatmap_resolution,
+    hidden_projection,
+    history_to_csv,
+    input_grid,
+    make_playground_data,
+    nearest_class_count,
+    network_diagram,
+    output_map,
+    parse_csv,
+    plane_extent,
+    template_csv,
+    unit_maps,
+    warped_grid,
+    weights_from_npz,
+    weights_to_npz,
+)
+from ui.trainer import LiveTrainer
+
+
+def make_run(name="moons", hidden=(4, 4), activation="tanh", optimizer="adam", lr=0.03,
+             n_classes=None, features=("x1", "x2"), **config):
+    data = make_playground_data(name, n_samples=200, noise=0.2, test_fraction=0.3, seed=0,
+                                n_classes=n_classes)
+    spec = NetworkSpec(features, tuple(hidden), (activation,) * len(hidden), data.task,
+                       data.n_outputs, "xavier", seed=0)
+    return TrainingRun(data, spec, TrainingConfig(optimizer=optimizer, lr=lr, **config))
+
+
+# --- features and data ------------------------------------------------------------------------
+def test_feature_matrix_computes_each_feature():
+    X = np.array([[2.0, 0.5]])
+    expected = {"x1": 2.0, "x2": 0.5, "x1sq": 4.0, "x2sq": 0.25, "x1x2": 1.0,
+                "sinx1": np.sin(2.0), "sinx2": np.sin(0.5)}
+    assert feature_matrix(X, list(FEATURES))[0] == pytest.approx(list(expected.values()))
+
+
+def test_one_input_data_only_offers_x1_features():
+    assert available_features(1) == ["x1", "x1sq", "sinx1"]
+    with pytest.raises(ValueError, match="needs x2"):
+        feature_matrix(np.zeros((3, 1)), ["x2"])
+    with pytest.raises(ValueError, match="at least one"):
+        feature_matrix(np.zeros((3, 2)), [])
+
+
+def test_data_is_split_and_standardised_by_the_training_set():
+    data = make_playground_data("blobs", n_samples=300, test_fraction=0.25, n_classes=4)
+    assert len(data.X_train) == 225 and len(data.X_test) == 75
+    assert data.X_train.mean(axis=0) == pytest.approx([0, 0], abs=1e-12)
+    assert data.X_train.std(axis=0) == pytest.approx([1, 1])
+    assert data.n_classes == 4 and data.n_outputs == 4
+
+
+def test_nearest_class_count_respects_the_data_set():
+    assert nearest_class_count("moons", 5) == 2
+    assert nearest_class_count("classification", 5) == 4
+    assert nearest_class_count("spiral", 3) == 3
+    assert nearest_class_count("sine", 3) == 0
+
+
+# --- training ---------------------------------------------------------------------------------
+@pytest.mark.parametrize("name", list(DATASETS))
+def test_every_data_set_trains(name):
+    run = make_run(name, features=tuple(available_features(DATASETS[name].n_features)))
+    run.train(3)
+    assert run.epoch == 3 and not run.diverged
+    assert np.isfinite(run.history["test_loss"]).all()
+
+
+@pytest.mark.parametrize("activation", list(ACTIVATIONS))
+def test_every_activation_trains_without_warnings(activation):
+    run = make_run(activation=activation, lr=0.01)
+    run.train(3)
+    assert run.epoch == 3 and np.isfinite(run.model.theta).all()
+
+
+@pytest.mark.parametrize("optimizer, lr", [("sgd", 0.1), ("momentum", 0.03), ("adam", 0.03)])
+def test_every_optimiser_lowers_the_loss(optimizer, lr):
+    run = make_run(optimizer=optimizer, lr=lr)
+    run.train(15)
+    assert run.history["train_loss"][-1] < 0.7 * run.history["train_loss"][0]
+
+
+@pytest.mark.parametrize("hidden", [(), (3,) * 6])
+def test_zero_and_six_hidden_layers(hidden):
+    run = make_run(hidden=hidden)
+    assert run.model.layer_sizes == [2, *hidden, 2]
+    run.train(5)
+    assert run.history["train_loss"][-1] < run.history["train_loss"][0]
+
+
+def test_three_arm_spiral_is_learned():
+    data = make_playground_data("spiral", n_samples=400, noise=0.2, test_fraction=0.3,
+                                n_classes=3)
+    spec = NetworkSpec(("x1", "x2"), (16, 16), ("tanh", "tanh"), "classification", 3)
+    run = TrainingRun(data, spec, TrainingConfig("adam", 0.01, batch_size=10))
+    run.train(60)
+    assert run.history["test_accuracy"][-1] >= 0.95
+
+
+def test_reset_restores_the_same_initial_weights_and_replays_the_same_run():
+    run = make_run()
+    start = run.model.theta.copy()
+    run.train(5)
+    first = list(run.history["train_loss"])
+    assert not np.array_equal(run.model.theta, start)
+    run.reset()
+    assert np.array_equal(run.model.theta, start)
+    assert run.epoch == 0 and run.history["epoch"] == []
+    run.train(2)
+    run.train(3)  # chunks of any size give the same run
+    assert run.history["train_loss"] == first
+
+
+def test_a_huge_learning_rate_diverges_cleanly_and_keeps_finite_weights():
+    run = make_run(optimizer="sgd", lr=10.0, activation="identity")
+    run.train(50)
+    assert run.diverged and "diverged" in run.reason
+    assert np.isfinite(run.model.theta).all()
+    assert run.finished
+    epoch = run.epoch
+    run.train(5)
+    assert run.epoch == epoch
+
+
+def test_stop_conditions():
+    run = make_run(stop_epochs=4)
+    run.train(100)
+    assert run.epoch == 4 and run.finished
+    run = make_run(stop_loss=0.3)
+    run.train(500)
+    losses = run.history["train_loss"]
+    assert losses[-1] <= 0.3 < min(losses[:-1]) and run.finished
+
+
+def test_configure_keeps_weights_and_adam_state_when_only_the_rate_changes():
+    run = make_run()
+    run.train(2)
+    optimizer, theta = run.optimizer, run.model.theta.copy()
+    run.configure(TrainingConfig(optimizer="adam", lr=0.001))
+    assert run.optimizer is optimizer and optimizer.lr == 0.001
+    assert np.array_equal(run.model.theta, theta)
+    run.configure(TrainingConfig(optimizer="sgd", lr=0.1))
+    assert run.optimizer is not optimizer
+
+
+def test_gradient_norms_and_update_ratios_are_recorded_per_layer():
+    run = make_run(hidden=(5, 5))
+    run.train(4)
+    assert np.array(run.gradient_norms).shape == (4, 3)
+    ratios = np.array(run.update_ratios)
+    assert ratios.shape == (4, 3) and (ratios > 0).all() and (ratios < 1).all()
+
+
+# --- views over the plane ---------------------------------------------------------------------
+def test_output_map_gives_a_class_and_a_confidence_per_cell():
+    run = make_run("blobs", n_classes=3)
+    grid = input_grid(plane_extent(run.data.X_train), 2, resolution=20)
+    assert grid.points.shape == (400, 2)
+    output = output_map(run.model, run.spec.features, grid)
+    assert set(np.unique(output.predicted)) <= {0, 1, 2}
+    assert (output.confidence >= 1 / 3 - 1e-12).all() and (output.confidence <= 1).all()
+
+
+def test_regression_output_map_is_the_predicted_value():
+    run = make_run("sine", features=("x1", "sinx1"))
+    grid = input_grid(3.0, 1, resolution=50)
+    output = output_map(run.model, run.spec.features, grid)
+    assert output.predicted.shape == (50,) and np.isnan(output.confidence).all()
+
+
+def test_unit_maps_have_one_column_per_unit():
+    run = make_run(hidden=(3, 5))
+    grid = input_grid(2.0, 2, resolution=heatmap_resolution(8))
+    maps = unit_maps(run.model, run.spec.features, grid)
+    assert [m.shape for m in maps] == [(len(grid.points), 3), (len(grid.points), 5)]
+    assert heatmap_resolution(6 * 64) * heatmap_resolution(6 * 64) * 6 * 64 <= 40_000
+
+
+def test_warped_grid_and_projection():
+    run = make_run(hidden=(4, 3))
+    warped = warped_grid(run.model, run.spec.features, 2, 0, 2, extent=2.0, n_lines=5,
+                         n_points=10)
+    assert warped.u.shape == (100,) and warped.line.max() == 9
+    u, v = hidden_projection(run.model, run.spec.features, run.data.X_train, 1, 1, 3)
+    assert u.shape == v.shape == (len(run.data.X_train),)
+
+
+def test_network_diagram_has_every_unit_and_weight():
+    run = make_run(hidden=(3,))
+    diagram = network_diagram(run.model)
+    assert len(diagram.node_y) == 2 + 3 + 2
+    assert len(diagram.edge_weight) == diagram.edges_total == 2 * 3 + 3 * 2
+    assert np.isnan(diagram.node_bias[:2]).all()
+    assert diagram.node_bias[-2:] == pytest.approx(run.model.layers[-1].b)
+    thinned = network_diagram(run.model, max_edges=4)
+    assert len(thinned.edge_weight) == 4
+    assert np.min(np.abs(thinned.edge_weight)) >= np.sort(np.abs(diagram.edge_weight))[-4]
+
+
+def test_confusion_matrix_counts_pairs():
+    counts = confusion_matrix(np.array([0, 1, 2, 2]), np.array([0, 2, 2, 2]), 3)
+    assert counts.tolist() == [[1, 0, 0], [0, 0, 1], [0, 0, 2]]
+
+
+# --- CSV upload -------------------------------------------------------------------------------
+def csv_bytes(lines):
+    return ("\n".join(lines) + "\n").encode()
+
+
+def test_template_and_good_files_parse():
+    X, y, task = parse_csv(template_csv().encode())
+    assert X.shape == (40, 2) and task == "classification" and set(y) == {0, 1}
+    rows = [f"{i},{i % 3},{i * 0.5}" for i in range(12)]
+    X, y, task = parse_csv(csv_bytes(["a,b,target", *rows]))
+    assert task == "regression" and y[2] == 1.0
+    X, y, task = parse_csv(csv_bytes([f"{i},{-i},{(i % 2) * 5}" for i in range(12)]))
+    assert X.shape == (12, 2) and sorted(set(y)) == [0, 1]
+
+
+@pytest.mark.parametrize("content, code", [
+    (b"\x89PNG\r\n\x1a\n\x00\x00binary", "not_text"),
+    (b"\xff\xfe\xfa" * 10, "not_text"),
+    (b"x1,x2,label\n" + b"1,2\n" * 12, "wrong_columns"),
+    (b"x1,x2,label\n" + b"1,2,0\n" * 11 + b"1,abc,1\n", "not_numeric"),
+    (b"x1,x2,label\n" + b"1,2,0\n" * 11 + b"1,,1\n", "missing"),
+    (b"x1,x2,label\n" + b"1,2,0\n" * 11 + b"1,nan,1\n", "missing"),
+    (b"x1,x2,label\n" + b"1,2,0\n" * 11 + b"1,1e300,1\n", "out_of_range"),
+    (b"x1,x2,label\n" + b"1,2,0\n" * 12, "one_class"),
+    (b"x1,x2,label\n" + b"".join(b"%d,1,%d\n" % (i, i) for i in range(12)), "too_many_classes"),
+    (b"x1,x2,label\n" + b"1,2,0.5\n" * 12, "too_many_classes"),
+    (b"x1,x2,label\n1,2,0\n2,1,1\n", "too_few_rows"),
+    (b"", "too_few_rows"),
+])
+def test_broken_files_say_what_is_wrong(content, code):
+    with pytest.raises(UploadError) as caught:
+        parse_csv(content)
+    assert caught.value.code == code and str(caught.value)
+
+
+def test_limits_are_checked_before_parsing():
+    with pytest.raises(UploadError) as caught:
+        parse_csv(b"garbage" * (MAX_UPLOAD_BYTES // 7 + 1))
+    assert caught.value.code == "too_large"
+    with pytest.raises(UploadError) as caught:
+        parse_csv(b"0,0,x\n" * (MAX_ROWS + 2))  # the bad label is never reached
+    assert caught.value.code == "too_many_rows"
+
+
+# --- weights and history files ----------------------------------------------------------------
+def test_weights_round_trip():
+    run = make_run("spiral", hidden=(5, 3), n_classes=3, features=("x1", "x2", "sinx1"))
+    run.train(2)
+    spec, theta = weights_from_npz(weights_to_npz(run, run.model.theta))
+    assert spec == run.spec
+    assert np.array_equal(theta, run.model.theta)
+
+
+def npz_bytes(**arrays):
+    buffer = io.BytesIO()
+    np.savez(buffer, **arrays)
+    return buffer.getvalue()
+
+
+def test_bad_weight_files_are_refused():
+    run = make_run()
+    good = dict(np.load(io.BytesIO(weights_to_npz(run, run.model.theta))))
+    cases = {
+        b"not a zip at all": "not_npz",
+        npz_bytes(**{**good, "theta": good["theta"][:-1]}): "bad_weights",
+        npz_bytes(**{**good, "hidden": np.array([100])}): "bad_weights",
+        npz_bytes(**{**good, "activations": np.array(["relux", "tanh"])}): "bad_weights",
+        npz_bytes(**{k: v for k, v in good.items() if k != "features"}): "bad_weights",
+        npz_bytes(**{**good, "theta": np.full_like(good["theta"], np.nan)}): "bad_weights",
+        npz_bytes(**{**good, "theta": np.array([{"a": 1}], dtype=object)}): "not_npz",
+    }
+    for content, code in cases.items():
+        with pytest.raises(UploadError) as caught:
+            weights_from_npz(content)
+        assert caught.value.code == code, content[:40]
+
+
+def test_a_zip_bomb_is_refused_before_loading():
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("theta.npy", b"\x00" * 5_000_000)
+    with pytest.raises(UploadError) as caught:
+        weights_from_npz(buffer.getvalue())
+    assert caught.value.code == "too_large"
+
+
+def test_history_to_csv():
+    run = make_run()
+    run.train(3)
+    lines = history_to_csv(run.history).splitlines()
+    assert lines[0] == "epoch,train_loss,test_loss,train_accuracy,test_accuracy"
+    assert len(lines) == 4 and lines[3].startswith("3,")
+
+
+# --- scikit-learn -----------------------------------------------------------------------------
+@pytest.mark.parametrize("hidden, activation, same", [((8,), "tanh", True), ((), "tanh", True),
+                                                      ((8,), "elu", False)])
+def test_compare_with_sklearn(hidden, activation, same):
+    run = make_run(hidden=hidden, activation=activation)
+    result = compare_with_sklearn(run.data, run.spec, run.config, epochs=20)
+    assert 0.5 <= result.ours_score <= 1 and 0.0 <= result.sklearn_score <= 1
+    assert result.same_activation is same
+    assert result.ours_seconds > 0 and result.sklearn_seconds > 0
+
+
+def test_compare_with_sklearn_regression():
+    run = make_run("plane", features=("x1", "x2"))
+    result = compare_with_sklearn(run.data, run.spec, run.config, epochs=10)
+    assert result.ours_score >= 0 and result.sklearn_score >= 0
+
+
+# --- the live trainer -------------------------------------------------------------------------
+def wait_until(condition, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.02)
+
+
+def test_live_trainer_plays_pauses_steps_and_resets():
+    trainer = LiveTrainer(make_run())
+    start = trainer.run.model.theta.copy()
+    assert trainer.start() and trainer.running
+    wait_until(lambda: trainer.snapshot().epoch >= 3)
+    trainer.configure(TrainingConfig(optimizer="adam", lr=0.001))  # while running
+    trainer.pause()
+    assert not trainer.running
+    epoch = trainer.snapshot().epoch
+    time.sleep(0.1)
+    assert trainer.snapshot().epoch == epoch == trainer.run.epoch
+    snapshot = trainer.snapshot()
+    assert len(snapshot.history["epoch"]) == epoch
+    assert np.array_equal(snapshot.theta, trainer.run.model.theta)
+    trainer.step()
+    assert trainer.snapshot().epoch == epoch + 1
+    trainer.reset()
+    assert trainer.snapshot().epoch == 0
+    assert np.array_equal(trainer.snapshot().theta, start)
+    assert trainer.error == ""
+
+
+def test_live_trainer_stops_at_the_stop_condition_and_refuses_to_restart():
+    trainer = LiveTrainer(make_run(stop_epochs=5))
+    trainer.start()
+    wait_until(lambda: not trainer.running)
+    assert trainer.snapshot().epoch == 5 and trainer.snapshot().finished
+    assert not trainer.start()
+
+
+def test_snapshots_are_copies():
+    trainer = LiveTrainer(make_run())
+    trainer.step()
+    snapshot = trainer.snapshot()
+    trainer.step()
+    assert snapshot.epoch == 1 and len(snapshot.history["epoch"]) == 1
+    assert not np.shares_memory(snapshot.theta, trainer.run.model.theta)

@@ -1,0 +1,192 @@
+"""The playground's widgets: data, network and training controls, each group returning a plain
+dataclass. Every widget's state is declared once in ``SETTINGS`` and lives in the URL."""
+
+from dataclasses import dataclass
+
+import streamlit as st
+
+from nn_core import ACTIVATIONS, DATASETS, INITIALIZERS
+from nn_core.playground import (
+    FEATURES,
+    MAX_HIDDEN,
+    MAX_UNITS,
+    OPTIMIZER_KINDS,
+    NetworkSpec,
+    TrainingConfig,
+    available_features,
+    nearest_class_count,
+)
+from ui.url_state import Setting
+
+UPLOAD = "upload"
+DATA_SOURCES = (*DATASETS, UPLOAD)
+LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1",
+                  "3", "10")
+PENALTIES = ("0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
+VIEWS = ("units", "network", "warp", "confusion", "gradients")
+
+SETTINGS = [
+    Setting("pg_dataset", "moons", choices=DATA_SOURCES),
+    Setting("pg_classes", 3, low=2, high=5),
+    Setting("pg_points", 400, low=50, high=1000),
+    Setting("pg_noise", 0.2, low=0.0, high=1.0),
+    Setting("pg_train_percent", 70, low=10, high=90),
+    Setting("pg_data_seed", 0, low=0, high=9999),
+    Setting("pg_show_test", False),
+    Setting("pg_features", ["x1", "x2"], choices=tuple(FEATURES)),
+    Setting("pg_layers", 2, low=0, high=MAX_HIDDEN),
+    *[Setting(f"pg_units_{i}", 4, low=1, high=MAX_UNITS) for i in range(1, MAX_HIDDEN + 1)],
+    *[Setting(f"pg_act_{i}", "tanh", choices=tuple(ACTIVATIONS))
+      for i in range(1, MAX_HIDDEN + 1)],
+    Setting("pg_init", "xavier", choices=INITIALIZERS),
+    Setting("pg_seed", 0, low=0, high=9999),
+    Setting("pg_optimizer", "adam", choices=OPTIMIZER_KINDS),
+    Setting("pg_lr", "0.01", choices=LEARNING_RATES),
+    Setting("pg_momentum", 0.9, low=0.0, high=0.99),
+    Setting("pg_batch", 10, low=1, high=200),
+    Setting("pg_l1", "0", choices=PENALTIES),
+    Setting("pg_l2", "0", choices=PENALTIES),
+    Setting("pg_stop_epochs", 0, low=0, high=100_000),
+    Setting("pg_stop_loss", 0.0, low=0.0, high=10.0),
+    Setting("pg_discretize", False),
+    Setting("pg_view", "units", choices=VIEWS),
+    Setting("pg_warp_layer", 1, low=1, high=MAX_HIDDEN),
+    Setting("pg_warp_u", 1, low=1, high=MAX_UNITS),
+    Setting("pg_warp_v", 2, low=1, high=MAX_UNITS),
+    Setting("pg_compare_epochs", 200, low=10, high=1000),
+]
+
+
+@dataclass(frozen=True)
+class DataControls:
+    source: str  # a DATASETS name or "upload"
+    n_classes: int  # what the set will actually have (0: regression or upload)
+    requested_classes: int
+    n_points: int
+    noise: float
+    test_fraction: float
+    seed: int
+    show_test: bool
+
+    @property
+    def is_upload(self):
+        return self.source == UPLOAD
+
+    @property
+    def generation(self):
+        """What decides the data (display options such as ``show_test`` do not)."""
+        return (self.source, self.n_classes, self.n_points, self.noise, self.test_fraction,
+                self.seed)
+
+
+def data_controls(t):
+    """Data set, its size and noise, the train/test split and the seed."""
+    source = st.selectbox(t("pg_dataset"), DATA_SOURCES, key="pg_dataset",
+                          format_func=lambda name: t(f"pg_dataset_{name}"),
+                          help=t("pg_dataset_help"))
+    allows_classes = source != UPLOAD and len(DATASETS[source].class_choices) > 1
+    if allows_classes:
+        st.slider(t("pg_classes"), 2, 5, key="pg_classes", help=t("pg_classes_help"))
+    if source != UPLOAD:
+        st.slider(t("pg_points"), 50, 1000, step=50, key="pg_points", help=t("pg_points_help"))
+        st.slider(t("pg_noise"), 0.0, 1.0, step=0.05, key="pg_noise", help=t("pg_noise_help"))
+    st.slider(t("pg_train_percent"), 10, 90, step=5, key="pg_train_percent", format="%d%%",
+              help=t("pg_train_percent_help"))
+    st.number_input(t("pg_data_seed"), 0, 9999, step=1, key="pg_data_seed",
+                    help=t("pg_data_seed_help"))
+    st.button(t("pg_regenerate"), key="pg_regenerate_button", icon=":material/refresh:",
+              help=t("pg_regenerate_help"), on_click=_bump, args=("pg_data_seed", 9999),
+              width="stretch")
+    st.toggle(t("pg_show_test"), key="pg_show_test", help=t("pg_show_test_help"))
+    state = st.session_state
+    requested = int(state.pg_classes)
+    return DataControls(
+        source=source,
+        n_classes=nearest_class_count(source, requested) if source != UPLOAD else 0,
+        requested_classes=requested if allows_classes else 0,
+        n_points=int(state.pg_points), noise=float(state.pg_noise),
+        test_fraction=1.0 - state.pg_train_percent / 100.0, seed=int(state.pg_data_seed),
+        show_test=bool(state.pg_show_test),
+    )
+
+
+def _bump(key, high):
+    """Move a seed on by one (wrapping), so 'regenerate' and 're-initialise' stay shareable."""
+    st.session_state[key] = (int(st.session_state[key]) + 1) % (high + 1)
+
+
+def feature_controls(t, n_inputs):
+    """The input features as toggles; returns the chosen ones this data can feed."""
+    st.pills(t("pg_features"), tuple(FEATURES), selection_mode="multi", key="pg_features",
+             format_func=lambda name: t(f"pg_feature_{name}"), help=t("pg_features_help"))
+    usable = available_features(n_inputs)
+    return tuple(name for name in FEATURES
+                 if name in st.session_state.pg_features and name in usable)
+
+
+def network_controls(t, features, task, n_outputs):
+    """Hidden layers (units and activation for each), initialisation and seed -> NetworkSpec."""
+    n_layers = st.slider(t("pg_layers"), 0, MAX_HIDDEN, key="pg_layers", help=t("pg_layers_help"))
+    hidden, activations = [], []
+    for i in range(1, n_layers + 1):
+        units_column, activation_column = st.columns([2, 3])
+        hidden.append(int(units_column.number_input(
+            t("pg_units", layer=i), 1, MAX_UNITS, step=1, key=f"pg_units_{i}",
+            help=t("pg_units_help"))))
+        activations.append(activation_column.selectbox(
+            t("pg_activation", layer=i), tuple(ACTIVATIONS), key=f"pg_act_{i}",
+            help=t("pg_activation_help")))
+    init = st.selectbox(t("pg_init"), INITIALIZERS, key="pg_init",
+                        format_func=lambda name: t(f"pg_init_{name}"), help=t("pg_init_help"))
+    seed = st.number_input(t("pg_seed"), 0, 9999, step=1, key="pg_seed", help=t("pg_seed_help"))
+    st.button(t("pg_reinit"), key="pg_reinit_button", icon=":material/casino:",
+              help=t("pg_reinit_help"), on_click=_bump, args=("pg_seed", 9999), width="stretch")
+    return NetworkSpec(features=features, hidden=tuple(hidden), activations=tuple(activations),
+                       task=task, n_outputs=n_outputs, init=init, seed=int(seed))
+
+
+def training_controls(t):
+    """Optimiser, learning rate, batch size, penalties and stop condition -> TrainingConfig."""
+    optimizer = st.segmented_control(
+        t("pg_optimizer"), OPTIMIZER_KINDS, key="pg_optimizer", required=True,
+        format_func=lambda name: t(f"pg_optimizer_{name}"), help=t("pg_optimizer_help"))
+    st.select_slider(t("pg_lr"), LEARNING_RATES, key="pg_lr", help=t("pg_lr_help"))
+    if optimizer == "momentum":
+        st.slider(t("pg_momentum"), 0.0, 0.99, step=0.01, key="pg_momentum",
+                  help=t("pg_momentum_help"))
+    st.slider(t("pg_batch"), 1, 200, key="pg_batch", help=t("pg_batch_help"))
+    l1_column, l2_column = st.columns(2)
+    l1_column.select_slider(t("pg_l1"), PENALTIES, key="pg_l1", help=t("pg_l1_help"))
+    l2_column.select_slider(t("pg_l2"), PENALTIES, key="pg_l2", help=t("pg_l2_help"))
+    epochs_column, loss_column = st.columns(2)
+    epochs_column.number_input(t("pg_stop_epochs"), 0, 100_000, step=100, key="pg_stop_epochs",
+                               help=t("pg_stop_epochs_help"))
+    loss_column.number_input(t("pg_stop_loss"), 0.0, 10.0, step=0.01, format="%.3f",
+                             key="pg_stop_loss", help=t("pg_stop_loss_help"))
+    state = st.session_state
+    return TrainingConfig(
+        optimizer=optimizer or "adam", lr=float(state.pg_lr), momentum=float(state.pg_momentum),
+        batch_size=int(state.pg_batch), l1=float(state.pg_l1), l2=float(state.pg_l2),
+        stop_epochs=int(state.pg_stop_epochs), stop_loss=float(state.pg_stop_loss),
+    )
+
+
+def view_controls(t):
+    """Which detailed view to show under the boundary."""
+    return st.segmented_control(t("pg_view"), VIEWS, key="pg_view", required=True,
+                                format_func=lambda name: t(f"pg_view_{name}"),
+                                help=t("pg_view_help")) or VIEWS[0]
+
+
+def warp_controls(t, hidden):
+    """The hidden layer and the two units the space-warping view plots; 0-based units."""
+    layer_column, u_column, v_column = st.columns(3)
+    layer = layer_column.number_input(t("pg_warp_layer"), 1, MAX_HIDDEN, key="pg_warp_layer",
+                                      help=t("pg_warp_layer_help"))
+    u = u_column.number_input(t("pg_warp_u"), 1, MAX_UNITS, key="pg_warp_u",
+                              help=t("pg_warp_unit_help"))
+    v = v_column.number_input(t("pg_warp_v"), 1, MAX_UNITS, key="pg_warp_v",
+                              help=t("pg_warp_unit_help"))
+    layer = min(int(layer), len(hidden))
+    units = hidden[layer - 1] if hidden else 1
+    return layer, min(int(u), units) - 1, min(int(v), units) - 1
