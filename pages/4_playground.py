@@ -12,7 +12,7 @@ from ui.controls.playground import (
     training_controls,
 )
 from ui.frame import page_frame
-from ui.url_state import publish_settings, restore_settings, show_notices
+from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
 frame = page_frame("playground")
 t = frame.t
@@ -68,3 +68,4 @@ with files_column, st.container(border=True):
     views.files_tool(t, trainer)
 
 publish_settings(SETTINGS)
+share_panel(SETTINGS, t)
