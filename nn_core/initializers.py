@@ -9,7 +9,6 @@
 
 import math
 
-import numpy as np
 
 from nn_core._checks import check_choice, check_number
 

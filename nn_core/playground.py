@@ -21,14 +21,13 @@ import zipfile
 from dataclasses import dataclass, field
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from nn_core.activations import ACTIVATIONS
 from nn_core.datasets import DATASETS, make_dataset, standardize, train_test_split
 from nn_core.layers import Dense
 from nn_core.model import MLP
 from nn_core.optimizers import SGD, Adam
-from nn_core.training import evaluate, fit
+from nn_core.training import fit
 
 # --- input features ---------------------------------------------------------------------------
 # Name -> (columns of the raw input it needs, how to compute it from x1 and x2).
@@ -425,33 +424,29 @@ class TrainingRun:
 
         Each epoch is a separate ``fit`` call seeded by its epoch number, so the same settings
         give the same run whether it is played, stepped, or played in chunks of any size.
-
-        BLAS is held to one thread: on these tiny matrices extra threads only wait on each
-        other, which on a busy 2-core machine made training ten times slower."""
-        with threadpool_limits(1, user_api="blas"):
-            for _ in range(epochs):
-                if self.finished:
-                    return
-                self._train_one_epoch()
+        (The app holds BLAS to one thread for the whole process: see ``ui/__init__.py``.)"""
+        for _ in range(epochs):
+            if self.finished:
+                return
+            self._train_one_epoch()
 
     def _train_one_epoch(self):
         theta_before = self.model.theta.copy()
         weights_before = [layer.W.copy() for layer in dense_layers(self.model)]
         config = self.config
         result = fit(self.model, self.F_train, self.data.y_train, self.optimizer, epochs=1,
-                     batch_size=config.batch_size, seed=self.epoch, l1=config.l1, l2=config.l2)
+                     batch_size=config.batch_size, seed=self.epoch, l1=config.l1, l2=config.l2,
+                     X_val=self.F_test, y_val=self.data.y_test)
         if result.diverged:
             # Keep the last finite weights on screen: NaNs would draw nothing and teach nothing.
             self.model.theta[...] = theta_before
             self.diverged, self.reason = True, result.reason
             return
         self.epoch += 1
-        # A huge but finite step can still overflow on the test set: report inf, do not warn.
-        with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-            train_loss, train_accuracy = evaluate(self.model, *self.model.check_data(
-                self.F_train, self.data.y_train))
-            test_loss, test_accuracy = evaluate(self.model, *self.model.check_data(
-                self.F_test, self.data.y_test))
+        # fit measured both sets after the epoch; accuracy is not defined for regression.
+        train_loss, test_loss = result.train_loss[-1], result.val_loss[-1]
+        train_accuracy = result.train_accuracy[-1] if result.train_accuracy else math.nan
+        test_accuracy = result.val_accuracy[-1] if result.val_accuracy else math.nan
         values = (self.epoch, train_loss, test_loss, train_accuracy, test_accuracy)
         for name, value in zip(HISTORY_COLUMNS, values, strict=True):
             self.history[name].append(value)

@@ -17,6 +17,7 @@ from streamlit.testing.v1 import AppTest
 from nn_core import ACTIVATIONS, DATASETS
 from nn_core.playground import template_csv
 from ui.strings.playground import EN, ZH
+from ui.trainer import TRAINING_SLOTS
 
 PAGE = "pages/4_playground.py"
 
@@ -154,6 +155,47 @@ def test_play_then_pause(repo_root):
     epoch = trainer(at).snapshot().epoch
     assert epoch >= 3 and metric(at, EN["pg_metric_epoch"]) == f"{epoch:,}"
     assert at.button(key="pg_play_button")
+
+
+@pytest.fixture
+def full_server():
+    """Every training slot of the server taken (as by classmates); given back afterwards."""
+    slots = TRAINING_SLOTS
+    taken = 0
+    while slots.acquire():
+        taken += 1
+    yield slots, taken
+    for _ in range(taken):
+        slots.release()
+
+
+@pytest.mark.parametrize("lang", ["en", "zh"])
+def test_a_full_server_shows_a_waiting_message_then_starts(repo_root, full_server, lang):
+    slots, taken = full_server
+    strings = EN if lang == "en" else ZH
+    at = open_page(repo_root, lang=lang)
+    at.button(key="pg_play_button").click().run()
+    assert not at.exception and trainer(at).waiting and not trainer(at).running
+    assert not at.warning  # no refusal: a friendly wait
+    message = strings["pg_waiting"].format(training=taken, position=1, waiting=1)
+    assert [info.value for info in at.info] == [message]
+    assert at.button(key="pg_pause_button")  # Pause cancels the wait
+    slots.release()  # a classmate pauses: the next tick takes the slot
+    at.run()
+    assert not at.exception and trainer(at).running and not at.info
+    at.button(key="pg_pause_button").click().run()
+    assert not trainer(at).running and not trainer(at).waiting
+    assert slots.acquire()  # the slot is free again (the fixture gives it back)
+
+
+def test_pause_cancels_the_wait(repo_root, full_server):
+    slots, _ = full_server
+    at = open_page(repo_root)
+    at.button(key="pg_play_button").click().run()
+    assert trainer(at).waiting and slots.waiting == 1
+    at.button(key="pg_pause_button").click().run()
+    assert not at.exception and not trainer(at).waiting and slots.waiting == 0
+    assert not at.info and at.button(key="pg_play_button")
 
 
 def test_changing_the_learning_rate_keeps_the_training_state(repo_root):

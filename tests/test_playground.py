@@ -36,7 +36,8 @@ from nn_core.playground import (
     weights_from_npz,
     weights_to_npz,
 )
-from ui.trainer import LiveTrainer
+from ui import trainer as trainer_module
+from ui.trainer import LiveTrainer, TrainingSlots
 
 
 def make_run(name="moons", hidden=(4, 4), activation="tanh", optimizer="adam", lr=0.03,
@@ -380,3 +381,65 @@ def test_snapshots_are_copies():
     trainer.step()
     assert snapshot.epoch == 1 and len(snapshot.history["epoch"]) == 1
     assert not np.shares_memory(snapshot.theta, trainer.run.model.theta)
+
+
+# --- the cap on concurrent trainings: waiting for a slot -------------------------------------
+def test_a_full_server_makes_play_wait_then_start_when_a_slot_frees():
+    slots = TrainingSlots(capacity=1)
+    first, second = LiveTrainer(make_run(), slots), LiveTrainer(make_run(), slots)
+    assert first.start() and first.running
+    assert second.start()  # accepted: it waits rather than failing
+    assert second.waiting and not second.running
+    assert second.queue_status() == (1, 1, 1)
+    assert not second.poll() and second.waiting  # the periodic tick: still no slot
+    first.pause()
+    assert slots.running == 0
+    assert second.poll() and second.running and not second.waiting
+    wait_until(lambda: second.snapshot().epoch >= 2)
+    second.pause()
+    assert slots.running == 0 and slots.waiting == 0
+
+
+def test_waiting_is_first_come_first_served_and_pause_cancels_it():
+    slots = TrainingSlots(capacity=1)
+    holder, early, late = (LiveTrainer(make_run(), slots) for _ in range(3))
+    holder.start()
+    early.start()
+    late.start()
+    assert late.queue_status() == (1, 2, 2)
+    holder.pause()
+    assert not late.poll()  # the earlier ticket goes first
+    assert early.poll() and early.running
+    early.pause()
+    late.pause()  # cancels the wait: the queue is empty
+    assert not late.waiting and slots.waiting == 0
+    assert not late.poll()
+    assert slots.running == 0
+
+
+def test_a_closed_tab_does_not_hold_its_place_in_the_queue():
+    slots = TrainingSlots(capacity=1, wait_expiry=0.05)
+    holder, gone, present = (LiveTrainer(make_run(), slots) for _ in range(3))
+    holder.start()
+    gone.start()  # then never polls again
+    present.start()
+    time.sleep(0.1)
+    assert not present.poll()  # the periodic tick keeps its ticket alive
+    assert present.queue_status()[1:] == (1, 1)  # gone's ticket expired
+    holder.pause()
+    assert present.poll() and present.running
+    present.pause()
+
+
+def test_a_training_yields_its_slot_after_its_turn_while_others_wait(monkeypatch):
+    monkeypatch.setattr(trainer_module, "TURN_SECONDS", 0.2)
+    slots = TrainingSlots(capacity=1)
+    first, second = LiveTrainer(make_run(), slots), LiveTrainer(make_run(), slots)
+    first.start()
+    second.start()
+    wait_until(lambda: not first.running)
+    assert first.waiting and second.poll() and second.running
+    assert first.queue_status() == (1, 1, 1)
+    second.pause()
+    first.pause()
+    assert slots.running == 0 and slots.waiting == 0

@@ -45,6 +45,10 @@ REFRESH_SECONDS = 0.5  # how often the boundary and curves redraw while training
 # The detailed views hold many more marks; redrawing them less often keeps the browser free
 # to answer clicks.
 DETAIL_REFRESH_SECONDS = 1.0
+# While several sessions train at once, the live panels redraw this many times less often: the
+# charts still move every second or two, and the server keeps up with the whole class.
+BUSY_SLOWDOWN = 2
+WAIT_POLL_SECONDS = 1.0  # how often a session waiting for a training slot asks again
 BOUNDARY_RESOLUTION = 60  # 60 x 60 cells: ~60 KB of chart data
 CURVE_RESOLUTION = 200
 
@@ -142,9 +146,10 @@ def _play(trainer):
 
 
 def transport_buttons(t, trainer):
-    """Play or pause, step one epoch, reset to the initial weights."""
+    """Play or pause, step one epoch, reset to the initial weights; while the server is full,
+    the waiting message (Pause cancels the wait)."""
     play, step, reset = st.columns(3)
-    if trainer.running:
+    if trainer.running or trainer.waiting:
         play.button(t("pg_pause"), key="pg_pause_button", icon=":material/pause:",
                     type="primary", on_click=trainer.pause, help=t("pg_pause_help"),
                     width="stretch")
@@ -158,6 +163,26 @@ def transport_buttons(t, trainer):
                  on_click=trainer.reset, help=t("pg_reset_help"), width="stretch")
     if st.session_state.pop("pg_play_refused", False):
         st.warning(t("pg_play_refused"), icon=":material/block:")
+    waiting_panel(t, trainer)
+
+
+def waiting_panel(t, trainer):
+    """While Play waits for a training slot: a small fragment that asks for one every
+    ``WAIT_POLL_SECONDS`` (without blocking) and says how busy the server is. When the slot
+    comes, one full rerun starts the live panels."""
+    waiting = trainer.waiting
+
+    @st.fragment(run_every=WAIT_POLL_SECONDS if waiting else None)
+    def panel():
+        if not waiting:
+            return
+        if trainer.poll() or not trainer.waiting:
+            st.rerun(scope="app")
+        training, position, queued = trainer.queue_status()
+        st.info(t("pg_waiting", training=training, position=position, waiting=queued),
+                icon=":material/hourglass_top:")
+
+    panel()
 
 
 # --- live panels ------------------------------------------------------------------------------
@@ -166,6 +191,8 @@ def live_fragment(trainer, draw, every=REFRESH_SECONDS):
     ``trainer`` runs. When the worker stops by itself (stop condition, divergence), one full
     rerun turns the timer off."""
     live = trainer.running
+    if live and trainer.slots.running > 1:
+        every *= BUSY_SLOWDOWN  # others train too: redraw less often, keep every page responsive
 
     @st.fragment(run_every=every if live else None)
     def panel():

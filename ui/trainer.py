@@ -6,35 +6,125 @@ session's ``TrainingRun`` in small chunks and, after each chunk, publishes a ``S
 snapshot and redraws; it never touches the model the thread is training. The thread never
 calls ``st.*``; pause sets an event and the thread ends after its current chunk.
 
-Nothing here is shared between sessions except ``_TRAINING_SLOTS``, a counter that caps how
+Nothing here is shared between sessions except ``TRAINING_SLOTS``, a counter that caps how
 many trainings run at once in the server process (so a full classroom cannot starve the CPU).
-It holds no data.
+It holds no session data: a count of running trainings and, for the sessions waiting for a
+slot, plain ticket numbers (first come, first served) with the time each last asked.
+
+When the server is full, Play does not fail: the trainer *waits* (``waiting``), and the page's
+periodic tick calls ``poll()``, which takes a slot without blocking as soon as one is free and
+it is this session's turn. Pause cancels the wait. All trainings together get a fixed share of
+the CPU (``TRAINING_SHARE``): the more run at once, the longer each rests between chunks, so
+the script runs that redraw the pages stay responsive. While others wait, a training that has
+run ``TURN_SECONDS`` goes back to the end of the queue, so everybody gets a turn.
 """
 
+import itertools
 import threading
 import time
 
 from nn_core.playground import snapshot_of
 
-MAX_CONCURRENT_TRAININGS = 8
+# Python runs one thread at a time (the GIL), so the server process has about one core for
+# training *and* for the script runs that draw every session's charts: a few trainings at a
+# time, each at a watchable pace, leave the pages responsive (see benchmarks/README.md).
+MAX_CONCURRENT_TRAININGS = 3
+# All trainings together train at most this fraction of the time; each rests in proportion.
+TRAINING_SHARE = 0.4
 CHUNK_SECONDS = 0.05  # train this long between snapshots
 MAX_EPOCHS_PER_CHUNK = 50
-# Rest as long as we trained: half a core at most per training, leaving time for the script
-# thread that redraws (and for other sessions), and a pace a class can watch.
+# Alone, a training rests as long as it trained (half a core at most); with others, longer.
 PAUSE_BETWEEN_CHUNKS = CHUNK_SECONDS
 IDLE_TIMEOUT = 30.0  # stop when nobody has looked at the snapshot for this long (tab closed)
+TURN_SECONDS = 90.0  # while others wait, a training yields its slot after this long
+WAIT_EXPIRY = 15.0  # a waiting ticket nobody has polled for this long is dropped (tab closed)
 
-_TRAINING_SLOTS = threading.BoundedSemaphore(MAX_CONCURRENT_TRAININGS)
+
+class TrainingSlots:
+    """At most ``capacity`` trainings at once, first come, first served.
+
+    A plain counter with a queue of ticket numbers: it never holds session data, only how many
+    trainings run and, per waiting ticket, when its session last asked (to drop closed tabs).
+    """
+
+    def __init__(self, capacity, wait_expiry=WAIT_EXPIRY):
+        self.capacity = capacity
+        self.wait_expiry = wait_expiry
+        self._lock = threading.Lock()
+        self._running = 0
+        self._waiting = {}  # ticket -> monotonic time of its last poll (insertion = arrival)
+        self._tickets = itertools.count(1)
+
+    def _expire(self, now):
+        stale = [ticket for ticket, seen in self._waiting.items()
+                 if now - seen > self.wait_expiry]
+        for ticket in stale:
+            del self._waiting[ticket]
+
+    def acquire(self, ticket=None):
+        """Take a slot without blocking: True if one is free and nobody who queued before
+        ``ticket`` (or anybody, without a ticket) is still waiting for it."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            if ticket is not None:
+                self._waiting[ticket] = now  # back in its place if it had expired
+                ahead = sum(1 for other in self._waiting if other < ticket)
+            else:
+                ahead = len(self._waiting)
+            if self._running + ahead >= self.capacity:
+                return False
+            self._running += 1
+            self._waiting.pop(ticket, None)
+            return True
+
+    def release(self):
+        with self._lock:
+            if self._running <= 0:
+                raise ValueError("TrainingSlots released too many times")
+            self._running -= 1
+
+    def enqueue(self):
+        """A new ticket at the end of the queue."""
+        with self._lock:
+            ticket = next(self._tickets)
+            self._waiting[ticket] = time.monotonic()
+            return ticket
+
+    def leave(self, ticket):
+        with self._lock:
+            self._waiting.pop(ticket, None)
+
+    def status(self, ticket=None):
+        """(trainings running, 1-based position of ``ticket`` in the queue or 0, waiting)."""
+        with self._lock:
+            self._expire(time.monotonic())
+            position = (1 + sum(1 for other in self._waiting if other < ticket)
+                        if ticket in self._waiting else 0)
+            return self._running, position, len(self._waiting)
+
+    @property
+    def running(self):
+        return self._running
+
+    @property
+    def waiting(self):
+        return len(self._waiting)
+
+
+TRAINING_SLOTS = TrainingSlots(MAX_CONCURRENT_TRAININGS)
 
 
 class LiveTrainer:
     """Play, pause, step and reset one ``TrainingRun``; hands out snapshots to draw from."""
 
-    def __init__(self, run):
+    def __init__(self, run, slots=None):
         self.run = run
+        self.slots = TRAINING_SLOTS if slots is None else slots
         self._lock = threading.Lock()  # held while the run's model changes
         self._stop = threading.Event()
         self._thread = None
+        self._ticket = None  # our place in the queue while waiting for a slot
         self._snapshot = snapshot_of(run)
         self._last_seen = time.monotonic()
         self.error = ""
@@ -43,17 +133,50 @@ class LiveTrainer:
     def running(self):
         return self._thread is not None and self._thread.is_alive()
 
+    @property
+    def waiting(self):
+        """True while Play waits for a free training slot (the server is busy)."""
+        return self._ticket is not None and not self.running
+
     def snapshot(self):
         """The latest published state (and a sign of life for the idle timeout)."""
         self._last_seen = time.monotonic()
         return self._snapshot
 
     def start(self):
-        """Start training in the background; False if it is finished or the server is full."""
+        """Start training in the background, or, when the server is full, wait for a slot
+        (``waiting``; ``poll`` starts it). False only if training is finished."""
         if self.running:
             return True
-        if self.run.finished or not _TRAINING_SLOTS.acquire(blocking=False):
+        if self.run.finished:
+            self._cancel_wait()
             return False
+        if self._ticket is None:
+            if self._take_slot():
+                return True
+            self._ticket = self.slots.enqueue()
+        self.poll()
+        return True
+
+    def poll(self):
+        """While waiting: take a slot if it is our turn (never blocks). True if running."""
+        if self.running:
+            return True
+        if self._ticket is None:
+            return False
+        if self.run.finished:
+            self._cancel_wait()
+            return False
+        return self._take_slot(self._ticket)
+
+    def queue_status(self):
+        """(trainings running on the server, our position in the queue or 0, sessions waiting)."""
+        return self.slots.status(self._ticket)
+
+    def _take_slot(self, ticket=None):
+        if not self.slots.acquire(ticket):
+            return False
+        self._ticket = None
         self._stop.clear()
         self._last_seen = time.monotonic()
         self.error = ""
@@ -62,11 +185,17 @@ class LiveTrainer:
         self._thread.start()
         return True
 
+    def _cancel_wait(self):
+        ticket, self._ticket = self._ticket, None
+        if ticket is not None:
+            self.slots.leave(ticket)
+
     def pause(self, timeout=5.0):
-        """Stop the thread after its current chunk and wait for it."""
+        """Stop the thread after its current chunk and wait for it; stop waiting for a slot."""
         self._stop.set()
         if self._thread is not None:
             self._thread.join(timeout)
+        self._cancel_wait()
 
     def step(self, epochs=1):
         """Pause, then train ``epochs`` epochs in the calling thread."""
@@ -94,10 +223,16 @@ class LiveTrainer:
         return result
 
     def _train_until_stopped(self):
+        turn_started = time.monotonic()
         try:
             epochs = 1
             while not self._stop.is_set():
-                if time.monotonic() - self._last_seen > IDLE_TIMEOUT:
+                now = time.monotonic()
+                if now - self._last_seen > IDLE_TIMEOUT:
+                    break
+                if now - turn_started > TURN_SECONDS and self.slots.waiting:
+                    # Others wait: back to the end of the queue (the page keeps polling).
+                    self._ticket = self.slots.enqueue()
                     break
                 start = time.perf_counter()
                 with self._lock:
@@ -106,15 +241,24 @@ class LiveTrainer:
                     finished = self.run.finished
                 if finished:
                     break
-                epochs = _next_chunk(epochs, time.perf_counter() - start)
-                time.sleep(PAUSE_BETWEEN_CHUNKS)
+                seconds = time.perf_counter() - start
+                epochs = _next_chunk(epochs, seconds)
+                self._stop.wait(_rest(seconds, self.slots.running))
         except Exception as error:  # noqa: BLE001 - reported on the page, never lost
             self.error = f"{type(error).__name__}: {error}"
         finally:
-            _TRAINING_SLOTS.release()
+            self.slots.release()
 
 
 def _next_chunk(epochs, seconds):
     """Epochs for the next chunk so that it lasts about ``CHUNK_SECONDS``."""
     per_epoch = max(seconds / epochs, 1e-6)
     return max(1, min(MAX_EPOCHS_PER_CHUNK, int(CHUNK_SECONDS / per_epoch)))
+
+
+def _rest(seconds, running):
+    """How long to rest after a chunk of ``seconds`` so that ``running`` trainings together
+    train at most ``TRAINING_SHARE`` of the time (and one alone at most half of it)."""
+    duty = min(CHUNK_SECONDS / (CHUNK_SECONDS + PAUSE_BETWEEN_CHUNKS),
+               TRAINING_SHARE / max(running, 1))
+    return min(seconds, 2 * CHUNK_SECONDS) * (1.0 / duty - 1.0)
