@@ -150,7 +150,8 @@ def _waiting(session: StreamlitSession) -> bool:
     return any(WAITING_MARK in text for text in session.texts())
 
 
-async def one_step(url: str, n: int, duration: float, server_pid: int, query: str) -> dict:
+async def one_step(url: str, n: int, duration: float, server_pid: int, query: str,
+                   warmup: float = 10.0) -> dict:
     peak = {"rss": tree_mb(server_pid, "VmRSS")}
     rss_start = peak["rss"]
 
@@ -161,7 +162,7 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
 
     async def user(i: int) -> dict:
         s = StreamlitSession()
-        out = {"ticks": [], "connect_s": None, "play_s": None, "epoch": None,
+        out = {"ticks": [], "connect_s": None, "play_s": None, "played_at": None, "epoch": None,
                "waiting": False, "error": None}
         try:
             await asyncio.sleep(i * 0.1)  # a class does not click in the same millisecond
@@ -169,6 +170,7 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
             out["connect_s"] = first.seconds
             play = await s.interact(s.widget(label=PLAY_LABEL), click=True, timeout=120)
             out["play_s"] = play.seconds
+            out["played_at"] = time.perf_counter()
             # Everyone stops at the same moment, whatever time they started. The set of
             # timers changes when a waiting session gets its slot (or its turn ends): a full
             # run re-announces them, and the browser starts the new ones.
@@ -198,6 +200,10 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
     ticks = [r for u in users for _, r in u["ticks"]]
     ok = [r for r in ticks if r.ok]
     lat = [r.seconds for r in ok]
+    # Steady state: once every session has opened the page and pressed Play (those first full
+    # page runs all arrive together), plus ``warmup`` seconds for that backlog to drain.
+    all_playing = max((u["played_at"] for u in users if u["played_at"]), default=end_at)
+    steady = [r.seconds for r in ok if r.sent_at >= all_playing + warmup]
     live = [r.seconds for u in users for kind, r in u["ticks"] if kind == "live" and r.ok]
     wait = [r.seconds for u in users for kind, r in u["ticks"] if kind == "waiting" and r.ok]
     epochs = [u["epoch"] for u in users if u["epoch"] is not None]
@@ -211,6 +217,9 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
         "median_s": statistics.median(lat) if lat else float("nan"),
         "p95_s": percentile(lat, 95),
         "max_s": max(lat) if lat else float("nan"),
+        "steady_ticks": len(steady),
+        "steady_median_s": statistics.median(steady) if steady else float("nan"),
+        "steady_p95_s": percentile(steady, 95),
         "live_ticks": len(live),
         "live_median_s": statistics.median(live) if live else float("nan"),
         "live_p95_s": percentile(live, 95),
@@ -243,7 +252,7 @@ def table(steps: list[dict]) -> str:
     head = ("| sessions | ticks sent / answered | tick median | tick p95 "
             "| live ticks: n, median, p95 | waiting ticks: n, median, p95 | KB per tick "
             "| training / waiting at end | epochs per session (min/median/max) | peak RSS "
-            "| load avg 1 min |")
+            "| steady state: n, median, p95 | load avg 1 min |")
     rule = "|" + " --- |" * (head.count("|") - 1)
     rows = [head, rule]
     for s in steps:
@@ -255,7 +264,9 @@ def table(steps: list[dict]) -> str:
             f"| {s['live_ticks']}, {_ms(s['live_median_s'])}, {_ms(s['live_p95_s'])} "
             f"| {s['waiting_ticks']}, {_ms(s['waiting_median_s'])}, {_ms(s['waiting_p95_s'])} "
             f"| {s['kb_per_tick']:.0f} | {s['training_at_end']} / {s['waiting_at_end']} | {ep} "
-            f"| {s['rss_peak_mb']:.0f} MB | {s['loadavg_after'][0]:.1f} |")
+            f"| {s['rss_peak_mb']:.0f} MB "
+            f"| {s['steady_ticks']}, {_ms(s['steady_median_s'])}, {_ms(s['steady_p95_s'])} "
+            f"| {s['loadavg_after'][0]:.1f} |")
     return "\n".join(rows)
 
 
@@ -263,7 +274,8 @@ async def run_all(args, server: Server) -> list[dict]:
     steps = []
     for n in args.sessions:
         print(f"-- {n} session(s), {args.duration:g} s ...", file=sys.stderr, flush=True)
-        step = await one_step(server.url, n, args.duration, server.pid, args.query)
+        step = await one_step(server.url, n, args.duration, server.pid, args.query,
+                              args.warmup)
         steps.append(step)
         print(f"   median {step['median_s'] * 1000:.0f} ms, p95 {step['p95_s'] * 1000:.0f} ms, "
               f"{step['ticks_ok']} ticks, peak RSS {step['rss_peak_mb']:.0f} MB, "
@@ -287,6 +299,8 @@ def main() -> int:
                     help="comma-separated session counts, e.g. 1,5,10,20")
     ap.add_argument("--duration", type=float, default=30.0, help="seconds of ticking per step")
     ap.add_argument("--settle", type=float, default=3.0, help="pause between steps (s)")
+    ap.add_argument("--warmup", type=float, default=10.0,
+                    help="seconds after the last Play click before steady-state ticks count")
     ap.add_argument("--query", default="", help="URL query for every session, e.g. lang=en")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = ap.parse_args()

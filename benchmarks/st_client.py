@@ -144,6 +144,7 @@ class RunResult:
     seconds: float
     status: str
     script_run_id: str = ""
+    sent_at: float = 0.0  # time.perf_counter() when the request was sent
     fragment_ids: list[str] = field(default_factory=list)
     deltas: list[ForwardMsg] = field(default_factory=list)
     bytes_received: int = 0
@@ -643,13 +644,14 @@ class StreamlitSession:
         except asyncio.TimeoutError:
             if waiter in self._waiters:
                 self._waiters.remove(waiter)
-            return RunResult(seconds=time.perf_counter() - waiter.sent_at, status="TIMEOUT")
+            return RunResult(seconds=time.perf_counter() - waiter.sent_at, status="TIMEOUT",
+                             sent_at=waiter.sent_at)
 
     def _fail_waiters(self, reason: str) -> None:
         for w in self._waiters:
             if not w.future.done():
                 w.future.set_result(RunResult(seconds=time.perf_counter() - w.sent_at,
-                                              status=f"CLOSED: {reason}"))
+                                              status=f"CLOSED: {reason}", sent_at=w.sent_at))
         self._waiters.clear()
 
     # ---------------------------------------------------------------- internals: receiving
@@ -779,6 +781,7 @@ class StreamlitSession:
                 if not w.future.done():
                     w.future.set_result(RunResult(
                         seconds=now - w.sent_at, status=name, script_run_id=run_id,
+                        sent_at=w.sent_at,
                         fragment_ids=frags, deltas=deltas,
                         bytes_received=self.bytes_received - w.bytes_at_bind))
             else:

@@ -486,6 +486,9 @@ class Comparison:
     sklearn_seconds: float
     sklearn_activation: str
     same_activation: bool  # False when sklearn could not use the network's activations
+    epochs: int = 0  # epochs both trained (fewer than asked when the time budget ran out)
+    ours_diverged: bool = False
+    sklearn_diverged: bool = False  # scikit-learn refuses to go on with non-finite weights
 
 
 def sklearn_activation(activations):
@@ -494,6 +497,9 @@ def sklearn_activation(activations):
     if len(names) == 1 and next(iter(names)) in SKLEARN_ACTIVATIONS:
         return SKLEARN_ACTIVATIONS[next(iter(names))], True
     return ("relu", not activations)
+
+
+COMPARE_SECONDS = 3.0  # nn_core's share of a comparison; scikit-learn's takes about as long
 
 
 def compare_with_sklearn(data, spec, config, epochs):
@@ -506,7 +512,11 @@ def compare_with_sklearn(data, spec, config, epochs):
 
     run = TrainingRun(data, spec, config)
     start = time.perf_counter()
-    run.train(epochs)
+    run.train(1)
+    # Both trainings run inside a page click: cap the epochs at what fits a few seconds.
+    per_epoch = max(time.perf_counter() - start, 1e-6)
+    epochs = max(1, min(epochs, int(COMPARE_SECONDS / per_epoch)))
+    run.train(epochs - 1)
     ours_seconds = time.perf_counter() - start
     ours_score = _test_score(run.model, run.F_test, data.y_test)
 
@@ -521,14 +531,24 @@ def compare_with_sklearn(data, spec, config, epochs):
         shuffle=True, random_state=spec.seed,
     )
     start = time.perf_counter()
+    sklearn_diverged = False
     with warnings.catch_warnings(), np.errstate(all="ignore"):
         warnings.simplefilter("ignore")  # ConvergenceWarning: we asked for exactly `epochs`
-        model.fit(run.F_train, data.y_train)
-        predicted = model.predict(run.F_test)
+        try:
+            model.fit(run.F_train, data.y_train)
+            predicted = model.predict(run.F_test)
+        except ValueError:  # "Solver produced non-finite parameter weights"
+            sklearn_diverged = True
     sklearn_seconds = time.perf_counter() - start
-    sklearn_score = (float(np.mean(predicted == data.y_test)) if data.task == "classification"
-                     else float(np.mean((predicted - data.y_test) ** 2)))
-    return Comparison(ours_score, ours_seconds, sklearn_score, sklearn_seconds, activation, same)
+    if sklearn_diverged:
+        sklearn_score = math.nan
+    else:
+        sklearn_score = (float(np.mean(predicted == data.y_test))
+                         if data.task == "classification"
+                         else float(np.mean((predicted - data.y_test) ** 2)))
+    return Comparison(ours_score, ours_seconds, sklearn_score, sklearn_seconds, activation, same,
+                      epochs=epochs, ours_diverged=run.diverged,
+                      sklearn_diverged=sklearn_diverged)
 
 
 def _test_score(model, F_test, y_test):

@@ -48,7 +48,7 @@ DETAIL_REFRESH_SECONDS = 1.0
 # While several sessions train at once, the live panels redraw this many times less often: the
 # charts still move every second or two, and the server keeps up with the whole class.
 BUSY_SLOWDOWN = 2
-WAIT_POLL_SECONDS = 1.0  # how often a session waiting for a training slot asks again
+WAIT_POLL_SECONDS = 3.0  # how often a session waiting for a training slot asks again
 BOUNDARY_RESOLUTION = 60  # 60 x 60 cells: ~60 KB of chart data
 CURVE_RESOLUTION = 200
 
@@ -411,6 +411,10 @@ def sklearn_tool(t, data, spec, config):
             t("pg_compare_seconds"): [f"{result.ours_seconds:.2f}",
                                       f"{result.sklearn_seconds:.2f}"]}
     st.dataframe(rows, hide_index=True)
+    if result.epochs < int(st.session_state.pg_compare_epochs):
+        st.caption(t("pg_compare_capped", epochs=result.epochs))
+    if result.ours_diverged or result.sklearn_diverged:
+        st.warning(t("pg_compare_diverged"), icon=":material/warning:")
     if not result.same_activation:
         st.caption(t("pg_compare_activation", activation=result.sklearn_activation))
     if config.l1:
@@ -418,6 +422,8 @@ def sklearn_tool(t, data, spec, config):
 
 
 def _score(value, task):
+    if value != value:  # NaN: that library's training diverged
+        return "–"
     return f"{value:.1%}" if task == "classification" else f"{value:.4f}"
 
 

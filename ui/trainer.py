@@ -30,7 +30,7 @@ from nn_core.playground import snapshot_of
 # time, each at a watchable pace, leave the pages responsive (see benchmarks/README.md).
 MAX_CONCURRENT_TRAININGS = 3
 # All trainings together train at most this fraction of the time; each rests in proportion.
-TRAINING_SHARE = 0.4
+TRAINING_SHARE = 0.3
 CHUNK_SECONDS = 0.05  # train this long between snapshots
 MAX_EPOCHS_PER_CHUNK = 50
 # Alone, a training rests as long as it trained (half a core at most); with others, longer.
