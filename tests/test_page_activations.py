@@ -1,10 +1,8 @@
 """AppTest tests of the activations page: every control, both languages, projector mode,
 tampered links, and the data behind the charts."""
 
-import json
 
 import numpy as np
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -16,6 +14,7 @@ from ui.controls.activations import (
 )
 from ui.strings import Translator
 from ui.strings import activations as strings
+from tests.apptest_helpers import chart_frames, chart_spec
 
 PAGE = "pages/1_activations.py"
 EN, ZH = Translator("en"), Translator("zh")
@@ -39,13 +38,11 @@ def open_page(repo_root, tab=None, lang="en", **query):
 
 def chart_data(at, index):
     """The data frame behind the index-th chart on the page (top-level or named dataset)."""
-    proto = at.get("vega_lite_chart")[index].proto
-    arrow = proto.data.data if proto.data.data else proto.datasets[0].data.data
-    return pa.ipc.open_stream(arrow).read_all().to_pandas()
+    return chart_frames(at.get("vega_lite_chart")[index])[0]
 
 
-def chart_spec(at, index):
-    return json.loads(at.get("vega_lite_chart")[index].proto.spec)
+def spec_of(at, index):
+    return chart_spec(at.get("vega_lite_chart")[index])
 
 
 def series(frame, label, kind="curve"):
@@ -224,7 +221,7 @@ def test_chinese_page(repo_root):
     values = chart_data(at, 0)
     assert set(values["series"]) == {ZH("act_name_relu"), ZH("act_name_sigmoid"),
                                      ZH("act_name_tanh")}
-    spec = chart_spec(at, 1)
+    spec = spec_of(at, 1)
     assert spec["title"] == ZH("act_chart_slopes")
     assert at.slider(key="act_half_range").label == ZH("act_half_range")
     for tab in ("properties", "softmax", "linear", "relu_units", "maxout"):
@@ -235,7 +232,7 @@ def test_chinese_page(repo_root):
 
 def test_projector_mode_draws_thicker_lines(repo_root):
     at = open_page(repo_root, projector="true")
-    spec = chart_spec(at, 0)
+    spec = spec_of(at, 0)
     assert spec["layer"][0]["mark"]["strokeWidth"] == 4.5
     assert spec["config"]["axis"]["labelFontSize"] == 18
     for tab in ("softmax", "maxout"):

@@ -1,12 +1,10 @@
 """The dead-ReLU page under AppTest: controls by key, the data behind the charts, both languages,
 projector mode and tampered links."""
 
-import json
 
-import pandas as pd
-import pyarrow as pa
 
 from ui.strings import dead_relu as strings
+from tests.apptest_helpers import chart_data, chart_spec, chart_titles
 
 PAGE = "pages/3_dead_relu.py"
 TIMEOUT = 30  # seconds: the page trains a network (compare mode trains two)
@@ -23,27 +21,11 @@ def open_page(app_test, **query):
     return at
 
 
-def chart_data(chart):
-    """(spec, data) of a Vega-Lite chart element: data is the concatenation of its datasets."""
-    proto = chart.proto
-    frames = [pa.ipc.open_stream(ds.data.data).read_pandas() for ds in proto.datasets]
-    return json.loads(proto.spec), pd.concat(frames, ignore_index=True)
-
-
-def chart_titles(at):
-    """Each chart's title text (a layered chart's title sits on its first layer)."""
-    titles = []
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        title = spec.get("title") or spec.get("layer", [{}])[0].get("title")
-        titles.append(title["text"] if isinstance(title, dict) else title)
-    return titles
-
-
 def chart_by_title(at, text):
+    """(spec, data) of the first chart whose title starts with ``text``."""
     for chart, title in zip(at.get("vega_lite_chart"), chart_titles(at)):
         if title and title.startswith(text):
-            return chart_data(chart)
+            return chart_spec(chart), chart_data(chart)
     raise AssertionError(f"no chart titled {text!r} among {chart_titles(at)}")
 
 

@@ -10,7 +10,6 @@ import json
 import time
 
 import numpy as np
-import pyarrow as pa
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -18,6 +17,7 @@ from nn_core import ACTIVATIONS, DATASETS
 from nn_core.playground import template_csv
 from ui.strings.playground import EN, ZH
 from ui.trainer import TRAINING_SLOTS
+from tests.apptest_helpers import chart_frames, chart_titles
 
 PAGE = "pages/4_playground.py"
 
@@ -30,20 +30,6 @@ def open_page(repo_root, **params):
     at.switch_page(PAGE).run()
     assert not at.exception
     return at
-
-
-def chart_data(chart):
-    """Every dataset of a vega_lite_chart element, decoded from Arrow, in one DataFrame list."""
-    return [pa.ipc.open_stream(d.data.data).read_all().to_pandas() for d in chart.proto.datasets]
-
-
-def chart_titles(at):
-    titles = []
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        title = spec.get("title") or spec.get("spec", {}).get("title")
-        titles.append(title.get("text") if isinstance(title, dict) else title)
-    return titles
 
 
 def trainer(at):
@@ -66,7 +52,7 @@ def test_page_renders_boundary_and_unit_maps(repo_root):
     titles = chart_titles(at)
     assert EN["pg_chart_boundary"] in titles
     assert titles.count(None) == 0
-    boundary = chart_data(at.get("vega_lite_chart")[0])
+    boundary = chart_frames(at.get("vega_lite_chart")[0])
     cells = max(boundary, key=len)
     assert len(cells) == 60 * 60 and set(cells.columns) >= {"x1", "x2", "label", "confidence"}
     payload = sum(len(d.data.data) for d in at.get("vega_lite_chart")[0].proto.datasets)
@@ -205,7 +191,7 @@ def test_changing_the_learning_rate_keeps_the_training_state(repo_root):
     assert trainer(at).run.epoch == 2 and trainer(at).run.optimizer.lr == 0.001
     at.toggle(key="pg_show_test").set_value(True).run()
     assert trainer(at).run.epoch == 2
-    boundary = chart_data(at.get("vega_lite_chart")[0])
+    boundary = chart_frames(at.get("vega_lite_chart")[0])
     points = min(boundary, key=len)
     assert set(points["split"]) == {EN["pg_split_train"], EN["pg_split_test"]}
 
@@ -235,7 +221,7 @@ def test_detail_views(repo_root, view):
            "confusion": "pg_chart_confusion", "gradients": "pg_chart_gradients"}[view]
     assert EN[key] in titles
     if view == "confusion":
-        counts = max(chart_data(at.get("vega_lite_chart")[titles.index(EN[key])]), key=len)
+        counts = max(chart_frames(at.get("vega_lite_chart")[titles.index(EN[key])]), key=len)
         assert counts["count"].sum() == len(trainer(at).run.data.y_test)
 
 

@@ -1,13 +1,12 @@
 """The gradient-saturation page under AppTest: controls by key, and the data behind its charts."""
 
-import json
 
 import numpy as np
 import pandas as pd
-import pyarrow as pa
 import pytest
 
 from ui.strings import Translator
+from tests.apptest_helpers import chart_frames, chart_spec, chart_title
 
 PAGE = "pages/2_saturation.py"
 # A small network keeps most tests quick; the classic-size checks set their own sizes.
@@ -18,27 +17,14 @@ CLASSIC_SHAPE = dict(sat_width=200, sat_batch=100)
 
 def charts(at):
     """{chart title: DataFrame of its (first) data set} for every chart on the page."""
-    found = {}
+    return {chart_title(chart) or "": chart_frames(chart)[0]
+            for chart in at.get("vega_lite_chart")}
+
+
+def spec_titled(at, title):
     for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        title = spec.get("title", "")
-        title = title.get("text", "") if isinstance(title, dict) else title
-        found[title] = chart_data(chart)
-    return found
-
-
-def chart_data(chart, index=0):
-    """Decode a chart's Arrow data set into a DataFrame."""
-    dataset = chart.proto.datasets[index].data.data
-    return pa.ipc.open_stream(dataset).read_pandas()
-
-
-def chart_spec(at, title):
-    for chart in at.get("vega_lite_chart"):
-        spec = json.loads(chart.proto.spec)
-        heading = spec.get("title", "")
-        if (heading.get("text") if isinstance(heading, dict) else heading) == title:
-            return spec
+        if chart_title(chart) == title:
+            return chart_spec(chart)
     raise AssertionError(f"no chart titled {title!r}")
 
 
@@ -145,10 +131,10 @@ def test_training_draws_gradient_update_and_loss_charts(open_page):
     gradients = found[t("sat_chart_train_grad")]
     assert set(gradients["curve"]) == {t("sat_series_first"), t("sat_series_last")}
     assert len(found[t("sat_chart_train_loss")]) == 30  # 30 steps by default
-    ratio_chart = chart_spec(at, t("sat_chart_train_ratio", activation="tanh"))
+    ratio_chart = spec_titled(at, t("sat_chart_train_ratio", activation="tanh"))
     assert len(ratio_chart["layer"]) == 3  # lines, the 1e-3 reference rule and its label
     ratio = [c for c in at.get("vega_lite_chart") if len(c.proto.datasets) == 2][0]
-    assert chart_data(ratio, 1)["value"].tolist() == [1e-3]
+    assert chart_frames(ratio)[1]["value"].tolist() == [1e-3]
     # Changing the network makes the stored run stale instead of showing the wrong numbers.
     at.slider(key="sat_depth").set_value(5).run()
     assert t("sat_train_stale") in texts(at.info)
@@ -195,7 +181,7 @@ def test_chinese_page(open_page):
 def test_projector_mode_enlarges_chart_text(open_page):
     at = open_page(PAGE, projector=True, **SMALL)
     assert not at.exception
-    spec = chart_spec(at, t("sat_chart_std"))
+    spec = spec_titled(at, t("sat_chart_std"))
     assert spec["config"]["axis"]["labelFontSize"] == 18
 
 

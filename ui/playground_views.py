@@ -44,7 +44,7 @@ from ui.trainer import LiveTrainer
 REFRESH_SECONDS = 0.5  # how often the boundary and curves redraw while training runs
 # The detailed views hold many more marks; redrawing them less often keeps the browser free
 # to answer clicks.
-DETAIL_REFRESH_SECONDS = 1.0
+DETAIL_REFRESH_SECONDS = 1.3
 # While several sessions train at once, the live panels redraw this many times less often: the
 # charts still move every second or two, and the server keeps up with the whole class.
 BUSY_SLOWDOWN = 2

@@ -1,0 +1,39 @@
+"""Reading what a page drew under AppTest: chart specs, titles and the data behind them.
+
+Charts have no typed accessor in AppTest: ``at.get("vega_lite_chart")[i].proto`` holds the
+Vega-Lite spec as JSON and the data sets as Arrow IPC streams.
+"""
+
+import json
+
+import pandas as pd
+import pyarrow as pa
+
+
+def chart_spec(chart):
+    """The Vega-Lite spec of a chart element, as a dict."""
+    return json.loads(chart.proto.spec)
+
+
+def chart_frames(chart):
+    """Every data set of a chart element (the top-level one first, if any) as DataFrames."""
+    streams = [chart.proto.data.data] if chart.proto.data.data else []
+    streams += [dataset.data.data for dataset in chart.proto.datasets]
+    return [pa.ipc.open_stream(stream).read_all().to_pandas() for stream in streams]
+
+
+def chart_data(chart):
+    """All of a chart's data sets in one DataFrame."""
+    return pd.concat(chart_frames(chart), ignore_index=True)
+
+
+def chart_title(chart):
+    """A chart's title text; a layered or faceted chart's title may sit one level down."""
+    spec = chart_spec(chart)
+    title = (spec.get("title") or spec.get("spec", {}).get("title")
+             or spec.get("layer", [{}])[0].get("title"))
+    return title.get("text") if isinstance(title, dict) else title
+
+
+def chart_titles(at):
+    return [chart_title(chart) for chart in at.get("vega_lite_chart")]
