@@ -33,7 +33,7 @@ html, body, [data-testid="stAppViewContainer"] { font-size: 20px; }
 h1 { font-size: 2.6rem !important; } h2 { font-size: 2.0rem !important; }
 h3 { font-size: 1.6rem !important; }
 [data-testid="stWidgetLabel"] p { font-size: 1.1rem !important; font-weight: 600; }
-[data-testid="stMetricValue"] { font-size: 2.4rem !important; }
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * { font-size: 2.4rem !important; }
 [data-testid="stAppViewContainer"] { color: #000000; }
 [data-testid="stSidebar"] [data-testid="stButtonGroup"] p { font-size: 16px !important; }
 [data-testid="stSidebar"] [data-testid="stPageLink"] p { white-space: normal !important; }
