@@ -5,9 +5,34 @@ Vega-Lite spec as JSON and the data sets as Arrow IPC streams.
 """
 
 import json
+from pathlib import Path
 
 import pandas as pd
 import pyarrow as pa
+from streamlit.testing.v1 import AppTest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def open_app_page(path="app.py", default_timeout=30.0, **query):
+    """Open a page the way a visitor does: the entry point first, then the page.
+
+    Keyword arguments other than ``default_timeout`` become URL query parameters. Running a
+    page file as AppTest's entry point instead breaks ``st.page_link`` (links resolve against
+    the entry point).
+    """
+    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=default_timeout)
+    _set_query(at, query)
+    at.run()
+    if path != "app.py":
+        _set_query(at, query)  # the home page's run rewrote the URL; the page gets the link's
+        at.switch_page(path).run()
+    return at
+
+
+def _set_query(at, query):
+    for key, value in query.items():
+        at.query_params[key] = "true" if value is True else str(value)
 
 
 def chart_spec(chart):

@@ -75,26 +75,9 @@ def app_test() -> Callable[..., AppTest]:
 
 
 @pytest.fixture
-def open_page(app_test) -> Callable[..., AppTest]:
-    """Open a page the way a visitor does: the entry point first, then the page.
+def open_page() -> Callable[..., AppTest]:
+    """``open_page("pages/2_saturation.py", lang="zh", sat_depth="12")``: see
+    ``tests.apptest_helpers.open_app_page``."""
+    from tests.apptest_helpers import open_app_page
 
-        at = open_page("pages/2_saturation.py", lang="zh", projector=True, sat_depth="12")
-
-    Keyword arguments other than ``default_timeout`` become URL query parameters. Running a
-    page file as AppTest's entry point instead breaks ``st.page_link`` (links resolve
-    against the entry point).
-    """
-
-    def open_(path: str = "app.py", default_timeout: float = 30.0, **query) -> AppTest:
-        at = app_test("app.py", default_timeout=default_timeout)
-        for key, value in query.items():
-            at.query_params[key] = "true" if value is True else str(value)
-        at.run()
-        if path != "app.py":
-            # The first run consumed the URL on the home page; re-apply it for the page.
-            for key, value in query.items():
-                at.query_params[key] = "true" if value is True else str(value)
-            at.switch_page(path).run()
-        return at
-
-    return open_
+    return open_app_page

@@ -4,19 +4,15 @@ projector mode and tampered links."""
 
 
 from ui.strings import dead_relu as strings
-from tests.apptest_helpers import chart_data, chart_spec, chart_titles
+from tests.apptest_helpers import chart_data, chart_spec, chart_titles, open_app_page
 
 PAGE = "pages/3_dead_relu.py"
 TIMEOUT = 30  # seconds: the page trains a network (compare mode trains two)
 
 
-def open_page(app_test, **query):
-    """Run the home page with ``query`` in the URL, then switch to the dead-ReLU page."""
-    at = app_test("app.py", default_timeout=TIMEOUT)
-    for key, value in query.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
+def open_page(**query):
+    """The dead-ReLU page opened from a link with ``query``; it must run without exception."""
+    at = open_app_page(PAGE, TIMEOUT, **query)
     assert not at.exception
     return at
 
@@ -38,8 +34,8 @@ def test_strings_have_the_same_keys_in_both_languages():
     assert all(key.startswith("dead_") for key in strings.EN)
 
 
-def test_default_page_trains_and_draws_every_chart(app_test):
-    at = open_page(app_test)
+def test_default_page_trains_and_draws_every_chart():
+    at = open_page()
     assert at.title[0].value == "Dead ReLUs"
     assert chart_titles(at) == [
         "Fraction of dead units per layer", "Training accuracy", "Training loss",
@@ -56,8 +52,8 @@ def test_default_page_trains_and_draws_every_chart(app_test):
     assert "current settings" in at.caption[0].value
 
 
-def test_the_summary_agrees_with_the_heatmap(app_test):
-    at = open_page(app_test, dead_lr="0.3")
+def test_the_summary_agrees_with_the_heatmap():
+    at = open_page(dead_lr="0.3")
     _, heat = chart_by_title(at, "Activity of each unit")
     last = heat[heat["epoch"] == heat["epoch"].max()]
     dead_in_heatmap = int((last["rate"] == 0).sum())
@@ -65,8 +61,8 @@ def test_the_summary_agrees_with_the_heatmap(app_test):
     assert dead_in_heatmap > 0
 
 
-def test_chart_options_do_not_retrain(app_test):
-    at = open_page(app_test)
+def test_chart_options_do_not_retrain():
+    at = open_page()
     results = at.session_state["dead_results"]
     at.slider(key="dead_unit").set_value(5).run()
     at.select_slider(key="dead_layer").set_value(2).run()
@@ -75,8 +71,8 @@ def test_chart_options_do_not_retrain(app_test):
     assert "Pre-activations of unit 5, layer 2 · ReLU" in chart_titles(at)
 
 
-def test_changed_settings_are_stale_until_train_is_pressed(app_test):
-    at = open_page(app_test)
+def test_changed_settings_are_stale_until_train_is_pressed():
+    at = open_page()
     at.slider(key="dead_width").set_value(8).run()
     assert "changed" in at.info[0].value
     _, heat = chart_by_title(at, "Activity of each unit")
@@ -88,8 +84,8 @@ def test_changed_settings_are_stale_until_train_is_pressed(app_test):
     assert at.query_params["dead_width"] == "8"
 
 
-def test_high_learning_rate_and_negative_bias_kill_relu_but_not_leaky_relu(app_test):
-    at = open_page(app_test, dead_lr="0.3", dead_bias="-1.0", dead_compare="true")
+def test_high_learning_rate_and_negative_bias_kill_relu_but_not_leaky_relu():
+    at = open_page(dead_lr="0.3", dead_bias="-1.0", dead_compare="true")
     _, dead = chart_by_title(at, "Fraction of dead units")
     last = dead[dead["epoch"] == dead["epoch"].max()]
     by_activation = last.groupby("activation")["dead_fraction"].mean()
@@ -99,14 +95,14 @@ def test_high_learning_rate_and_negative_bias_kill_relu_but_not_leaky_relu(app_t
     assert set(summary(at)["Activation"]) == {"ReLU", "Leaky ReLU"}
 
 
-def test_diverged_training_says_so_without_a_traceback(app_test):
-    at = open_page(app_test, dead_lr="3", dead_bias="-1.0", dead_compare="true")
+def test_diverged_training_says_so_without_a_traceback():
+    at = open_page(dead_lr="3", dead_bias="-1.0", dead_compare="true")
     assert any("diverged" in error.value for error in at.error)
     assert len(at.get("vega_lite_chart")) == 7
 
 
-def test_prelu_shows_its_learned_slopes(app_test):
-    at = open_page(app_test)
+def test_prelu_shows_its_learned_slopes():
+    at = open_page()
     at.selectbox(key="dead_activation").set_value("prelu")
     at.button(key="dead_train").click().run()
     assert not at.exception
@@ -115,15 +111,15 @@ def test_prelu_shows_its_learned_slopes(app_test):
     assert slopes[slopes["epoch"] == 0]["alpha"].eq(0.25).all()
 
 
-def test_chinese(app_test):
-    at = open_page(app_test, lang="zh")
+def test_chinese():
+    at = open_page(lang="zh")
     assert at.title[0].value == "死亡 ReLU"
     assert chart_titles(at)[0] == strings.ZH["dead_chart_dead_title"]
     assert summary(at).columns[0] == strings.ZH["dead_col_activation"]
 
 
-def test_projector_mode_enlarges_the_chart_text(app_test):
-    at = open_page(app_test, projector="true")
+def test_projector_mode_enlarges_the_chart_text():
+    at = open_page(projector="true")
     spec, _ = chart_by_title(at, "Fraction of dead units")
     assert spec["config"]["axis"]["labelFontSize"] == 18
 
@@ -136,8 +132,8 @@ UNREADABLE = {"dead_lr": "10000", "dead_seed": "banana", "dead_dataset": "sine",
               "dead_init": "nan"}
 
 
-def test_out_of_range_links_are_clamped_with_a_notice(app_test):
-    at = open_page(app_test, **{key: text for key, (text, _) in CLAMPED.items()})
+def test_out_of_range_links_are_clamped_with_a_notice():
+    at = open_page(**{key: text for key, (text, _) in CLAMPED.items()})
     notices = [warning.value for warning in at.warning]
     assert len(notices) == len(CLAMPED)
     for key, (text, fixed) in CLAMPED.items():
@@ -147,14 +143,14 @@ def test_out_of_range_links_are_clamped_with_a_notice(app_test):
     assert heat["unit"].nunique() == 64
 
 
-def test_a_link_to_a_unit_beyond_the_network_shows_the_last_unit(app_test):
-    at = open_page(app_test, dead_unit="40", dead_layer="4")
+def test_a_link_to_a_unit_beyond_the_network_shows_the_last_unit():
+    at = open_page(dead_unit="40", dead_layer="4")
     assert at.session_state["dead_unit"] == 32 and at.session_state["dead_layer"] == 2
     assert "Pre-activations of unit 32, layer 2 · ReLU" in chart_titles(at)
 
 
-def test_unreadable_links_fall_back_to_the_defaults_with_a_notice(app_test):
-    at = open_page(app_test, **UNREADABLE)
+def test_unreadable_links_fall_back_to_the_defaults_with_a_notice():
+    at = open_page(**UNREADABLE)
     notices = [warning.value for warning in at.warning]
     assert len(notices) == len(UNREADABLE)
     assert all(any(key in notice for notice in notices) for key in UNREADABLE)
@@ -162,8 +158,8 @@ def test_unreadable_links_fall_back_to_the_defaults_with_a_notice(app_test):
     assert len(at.get("vega_lite_chart")) == 5
 
 
-def test_the_smallest_network_draws_without_error(app_test):
-    at = open_page(app_test, dead_depth="1", dead_width="2", dead_epochs="10")
+def test_the_smallest_network_draws_without_error():
+    at = open_page(dead_depth="1", dead_width="2", dead_epochs="10")
     assert not at.warning
     _, heat = chart_by_title(at, "Activity of each unit, layer 1")
     assert heat["unit"].nunique() == 2 and heat["epoch"].nunique() == 11

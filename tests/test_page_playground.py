@@ -11,23 +11,19 @@ import time
 
 import numpy as np
 import pytest
-from streamlit.testing.v1 import AppTest
 
 from nn_core import ACTIVATIONS, DATASETS
 from nn_core.playground import template_csv
 from ui.strings.playground import EN, ZH
 from ui.trainer import TRAINING_SLOTS
-from tests.apptest_helpers import chart_frames, chart_titles
+from tests.apptest_helpers import chart_frames, chart_titles, open_app_page
 
 PAGE = "pages/4_playground.py"
 
 
-def open_page(repo_root, **params):
-    at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=30)
-    for key, value in params.items():
-        at.query_params[key] = value
-    at.run()
-    at.switch_page(PAGE).run()
+def open_page(**params):
+    """The playground opened from a link with ``params``; it must run without exception."""
+    at = open_app_page(PAGE, **params)
     assert not at.exception
     return at
 
@@ -47,8 +43,8 @@ def metric(at, label):
     return next(m.value for m in at.metric if m.label == label)
 
 
-def test_page_renders_boundary_and_unit_maps(repo_root):
-    at = open_page(repo_root)
+def test_page_renders_boundary_and_unit_maps():
+    at = open_page()
     titles = chart_titles(at)
     assert EN["pg_chart_boundary"] in titles
     assert titles.count(None) == 0
@@ -59,8 +55,8 @@ def test_page_renders_boundary_and_unit_maps(repo_root):
     assert payload < 150_000
 
 
-def test_chinese_and_projector_mode(repo_root):
-    at = open_page(repo_root, lang="zh", projector="true")
+def test_chinese_and_projector_mode():
+    at = open_page(lang="zh", projector="true")
     assert at.title[0].value == "MLP 训练场"
     assert ZH["pg_chart_boundary"] in chart_titles(at)
     spec = json.loads(at.get("vega_lite_chart")[0].proto.spec)
@@ -70,8 +66,8 @@ def test_chinese_and_projector_mode(repo_root):
 
 
 @pytest.mark.parametrize("name", list(DATASETS))
-def test_each_data_set(repo_root, name):
-    at = open_page(repo_root)
+def test_each_data_set(name):
+    at = open_page()
     at.selectbox(key="pg_dataset").set_value(name).run()
     assert not at.exception and not at.error
     step(at)
@@ -80,8 +76,8 @@ def test_each_data_set(repo_root, name):
 
 
 @pytest.mark.parametrize("activation", list(ACTIVATIONS))
-def test_each_activation(repo_root, activation):
-    at = open_page(repo_root, pg_layers="1")
+def test_each_activation(activation):
+    at = open_page(pg_layers="1")
     at.selectbox(key="pg_act_1").set_value(activation).run()
     step(at)
     assert trainer(at).run.spec.activations == (activation,)
@@ -89,8 +85,8 @@ def test_each_activation(repo_root, activation):
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])
-def test_each_optimiser_lowers_the_loss(repo_root, optimizer):
-    at = open_page(repo_root, pg_lr="0.1" if optimizer == "sgd" else "0.03")
+def test_each_optimiser_lowers_the_loss(optimizer):
+    at = open_page(pg_lr="0.1" if optimizer == "sgd" else "0.03")
     at.segmented_control(key="pg_optimizer").set_value(optimizer).run()
     step(at, 6)
     history = trainer(at).run.history["train_loss"]
@@ -99,8 +95,8 @@ def test_each_optimiser_lowers_the_loss(repo_root, optimizer):
 
 
 @pytest.mark.parametrize("layers", [0, 6])
-def test_zero_and_six_hidden_layers(repo_root, layers):
-    at = open_page(repo_root)
+def test_zero_and_six_hidden_layers(layers):
+    at = open_page()
     at.slider(key="pg_layers").set_value(layers).run()
     step(at, 2)
     assert trainer(at).run.model.layer_sizes == [2, *([4] * layers), 2]
@@ -108,8 +104,8 @@ def test_zero_and_six_hidden_layers(repo_root, layers):
         assert at.info[0].value == EN["pg_no_hidden"]
 
 
-def test_step_reset_and_initial_weights(repo_root):
-    at = open_page(repo_root)
+def test_step_reset_and_initial_weights():
+    at = open_page()
     start = trainer(at).snapshot().theta.copy()
     step(at, 3)
     assert metric(at, EN["pg_metric_epoch"]) == "3"
@@ -119,8 +115,8 @@ def test_step_reset_and_initial_weights(repo_root):
     assert np.array_equal(trainer(at).snapshot().theta, start)
 
 
-def test_reinitialise_draws_new_weights(repo_root):
-    at = open_page(repo_root)
+def test_reinitialise_draws_new_weights():
+    at = open_page()
     start = trainer(at).snapshot().theta.copy()
     at.button(key="pg_reinit_button").click().run()
     assert at.number_input(key="pg_seed").value == 1
@@ -128,8 +124,8 @@ def test_reinitialise_draws_new_weights(repo_root):
     assert at.query_params["pg_seed"] in ("1", ["1"])
 
 
-def test_play_then_pause(repo_root):
-    at = open_page(repo_root)
+def test_play_then_pause():
+    at = open_page()
     at.button(key="pg_play_button").click().run()
     assert not at.exception and trainer(at).running
     deadline = time.monotonic() + 20
@@ -156,10 +152,10 @@ def full_server():
 
 
 @pytest.mark.parametrize("lang", ["en", "zh"])
-def test_a_full_server_shows_a_waiting_message_then_starts(repo_root, full_server, lang):
+def test_a_full_server_shows_a_waiting_message_then_starts(full_server, lang):
     slots, taken = full_server
     strings = EN if lang == "en" else ZH
-    at = open_page(repo_root, lang=lang)
+    at = open_page(lang=lang)
     at.button(key="pg_play_button").click().run()
     assert not at.exception and trainer(at).waiting and not trainer(at).running
     assert not at.warning  # no refusal: a friendly wait
@@ -174,9 +170,9 @@ def test_a_full_server_shows_a_waiting_message_then_starts(repo_root, full_serve
     assert slots.acquire()  # the slot is free again (the fixture gives it back)
 
 
-def test_pause_cancels_the_wait(repo_root, full_server):
+def test_pause_cancels_the_wait(full_server):
     slots, _ = full_server
-    at = open_page(repo_root)
+    at = open_page()
     at.button(key="pg_play_button").click().run()
     assert trainer(at).waiting and slots.waiting == 1
     at.button(key="pg_pause_button").click().run()
@@ -184,8 +180,8 @@ def test_pause_cancels_the_wait(repo_root, full_server):
     assert not at.info and at.button(key="pg_play_button")
 
 
-def test_changing_the_learning_rate_keeps_the_training_state(repo_root):
-    at = open_page(repo_root)
+def test_changing_the_learning_rate_keeps_the_training_state():
+    at = open_page()
     step(at, 2)
     at.select_slider(key="pg_lr").set_value("0.001").run()
     assert trainer(at).run.epoch == 2 and trainer(at).run.optimizer.lr == 0.001
@@ -196,8 +192,8 @@ def test_changing_the_learning_rate_keeps_the_training_state(repo_root):
     assert set(points["split"]) == {EN["pg_split_train"], EN["pg_split_test"]}
 
 
-def test_three_arm_spiral_reaches_95_percent(repo_root):
-    at = open_page(repo_root, pg_dataset="spiral", pg_classes="3", pg_units_1="16",
+def test_three_arm_spiral_reaches_95_percent():
+    at = open_page(pg_dataset="spiral", pg_classes="3", pg_units_1="16",
                    pg_units_2="16")
     trainer(at).step(60)  # the worker's own loop would do this between redraws
     at.run()
@@ -205,16 +201,16 @@ def test_three_arm_spiral_reaches_95_percent(repo_root):
     assert float(accuracy.rstrip("%")) >= 95.0
 
 
-def test_divergence_is_reported_not_raised(repo_root):
-    at = open_page(repo_root, pg_optimizer="sgd", pg_lr="10", pg_act_1="identity",
+def test_divergence_is_reported_not_raised():
+    at = open_page(pg_optimizer="sgd", pg_lr="10", pg_act_1="identity",
                    pg_act_2="identity")
     step(at, 3)
     assert any(EN["pg_diverged"].split("{")[0] in e.value for e in at.error)
 
 
 @pytest.mark.parametrize("view", ["network", "warp", "confusion", "gradients"])
-def test_detail_views(repo_root, view):
-    at = open_page(repo_root, pg_view=view)
+def test_detail_views(view):
+    at = open_page(pg_view=view)
     step(at, 2)
     titles = chart_titles(at)
     key = {"network": "pg_chart_network", "warp": "pg_chart_warp",
@@ -225,8 +221,8 @@ def test_detail_views(repo_root, view):
         assert counts["count"].sum() == len(trainer(at).run.data.y_test)
 
 
-def test_tampered_url_values_give_notices(repo_root):
-    at = open_page(repo_root, pg_layers="10000", pg_units_1="banana", pg_lr="1e9",
+def test_tampered_url_values_give_notices():
+    at = open_page(pg_layers="10000", pg_units_1="banana", pg_lr="1e9",
                    pg_dataset="../../etc", pg_features="x1,evil")
     warnings = " ".join(w.value for w in at.warning)
     assert "pg_layers" in warnings and "pg_units_1" in warnings and "pg_lr" in warnings
@@ -239,8 +235,8 @@ def upload(at, content, name="data.csv"):
     assert not at.exception
 
 
-def test_upload_good_and_broken_files(repo_root):
-    at = open_page(repo_root, pg_dataset="upload")
+def test_upload_good_and_broken_files():
+    at = open_page(pg_dataset="upload")
     assert at.info[0].value == EN["pg_upload_prompt"]
     upload(at, template_csv().encode())
     assert at.success and not at.error
@@ -254,8 +250,8 @@ def test_upload_good_and_broken_files(repo_root):
     assert at.error[0].value == EN["pg_upload_error_one_class"]
 
 
-def test_gradient_check_and_sklearn_comparison(repo_root):
-    at = open_page(repo_root, pg_compare_epochs="20")
+def test_gradient_check_and_sklearn_comparison():
+    at = open_page(pg_compare_epochs="20")
     step(at)
     at.button(key="pg_gradcheck_button").click().run()
     error = next(m.value for m in at.metric if m.label == EN["pg_gradcheck_metric"])
@@ -266,14 +262,14 @@ def test_gradient_check_and_sklearn_comparison(repo_root):
     assert list(table.iloc[:, 0]) == ["nn_core", "scikit-learn"]
 
 
-def test_weights_export_and_import(repo_root):
-    at = open_page(repo_root, pg_layers="1", pg_units_1="5")
+def test_weights_export_and_import():
+    at = open_page(pg_layers="1", pg_units_1="5")
     step(at, 2)
     from nn_core.playground import weights_to_npz
 
     saved_run = trainer(at).run
     content = weights_to_npz(saved_run, saved_run.model.theta)
-    at2 = open_page(repo_root)
+    at2 = open_page()
     at2.file_uploader(key="pg_weights_file").set_value(
         ("w.npz", content, "application/octet-stream")).run()
     assert not at2.exception and not at2.error
@@ -284,8 +280,8 @@ def test_weights_export_and_import(repo_root):
     assert at2.error[0].value == EN["pg_upload_error_not_npz"]
 
 
-def test_history_download_matches_the_run(repo_root):
-    at = open_page(repo_root)
+def test_history_download_matches_the_run():
+    at = open_page()
     step(at, 2)
     run = trainer(at).run
     from nn_core.playground import history_to_csv
@@ -305,9 +301,9 @@ def test_every_upload_error_has_a_message(table):
         assert table[f"pg_upload_error_{code}"].format(**fields)
 
 
-def test_gradient_check_is_not_offered_for_a_huge_network(repo_root):
+def test_gradient_check_is_not_offered_for_a_huge_network():
     params = {"pg_layers": "6", **{f"pg_units_{i}": "64" for i in range(1, 7)}}
-    at = open_page(repo_root, **params)
+    at = open_page(**params)
     assert at.button(key="pg_gradcheck_button").disabled
     n_parameters = trainer(at).run.model.n_parameters
     assert n_parameters > 20_000
