@@ -259,3 +259,17 @@ def test_tampered_url_values_give_a_notice(repo_root, key, value):
     at = open_page(repo_root, **{key: value})
     assert key in warnings_text(at)
     assert len(at.get("vega_lite_chart")) == 2
+
+
+def test_a_link_opens_the_lesson_it_names_and_the_open_lesson_is_in_the_url(open_page):
+    at = open_page(PAGE, act_lesson="softmax")
+    assert not at.exception
+    assert at.session_state["act_tab"] == Translator("en")("act_tab_softmax")
+    assert at.query_params["act_lesson"] in ("softmax", ["softmax"])
+    at.session_state["act_tab"] = Translator("en")("act_tab_maxout")
+    at.run()
+    assert at.query_params["act_lesson"] in ("maxout", ["maxout"])
+    tampered = open_page(PAGE, act_lesson="<script>")
+    assert not tampered.exception
+    assert tampered.session_state["act_tab"] == Translator("en")("act_tab_compare")
+    assert any("act_lesson" in warning.value for warning in tampered.warning)

@@ -39,7 +39,10 @@ def _range_setting(key, default, bounds):
     return Setting(key, default, low=bounds[0], high=bounds[1])
 
 
+TAB_KEYS = ("compare", "properties", "softmax", "linear", "relu_units", "maxout")
+
 SETTINGS = [
+    Setting("act_lesson", "compare", choices=TAB_KEYS),  # the open tab, so a link can open it
     Setting("act_names", list(DEFAULT_NAMES), choices=ACTIVATION_NAMES),
     _range_setting("act_half_range", 6.0, HALF_RANGE),
     Setting("act_show_checks", True),
@@ -89,7 +92,6 @@ class MaxoutControls:
     pieces: int
 
 
-TAB_KEYS = ("compare", "properties", "softmax", "linear", "relu_units", "maxout")
 
 
 def keep_settings(settings):
@@ -113,12 +115,17 @@ def lesson_tabs(t):
     labels = [t(f"act_tab_{key}") for key in TAB_KEYS]
     if "act_tab_index" in st.session_state:
         st.session_state["act_tab"] = labels[st.session_state["act_tab_index"]]
+    elif "act_tab" not in st.session_state:  # first run: the lesson a shared link asked for
+        st.session_state["act_tab"] = labels[TAB_KEYS.index(st.session_state["act_lesson"])]
 
     def remember():
         label = st.session_state["act_tab"]
         st.session_state["act_tab_index"] = labels.index(label) if label in labels else 0
 
-    return dict(zip(TAB_KEYS, st.tabs(labels, key="act_tab", on_change=remember), strict=True))
+    tabs = st.tabs(labels, key="act_tab", on_change=remember)
+    if st.session_state.get("act_tab") in labels:  # the open lesson travels in the URL
+        st.session_state["act_lesson"] = TAB_KEYS[labels.index(st.session_state["act_tab"])]
+    return dict(zip(TAB_KEYS, tabs, strict=True))
 
 
 def activation_label(t):
