@@ -18,6 +18,7 @@ from ui.controls.activations import (
     relu_unit_controls, softmax_controls,
 )
 from ui.frame import page_frame
+from ui.strings import activation_name
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
 N_POINTS = 401  # modest, so that a rerun with all 16 activations stays fast
@@ -77,7 +78,7 @@ if tabs["properties"].open:
         for i, name in enumerate(controls.names):
             layer = make_activation(name, params)
             with columns[i % 2].container(border=True):
-                st.markdown(f"**{t(f'act_name_{name}')}**")
+                st.markdown(f"**{activation_name(t, name)}**")
                 st.latex(layer.latex)
                 st.latex(layer.derivative_latex)
         st.subheader(t("act_code"))

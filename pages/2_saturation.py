@@ -7,10 +7,10 @@ from nn_core.depth import HEALTHY_UPDATE_RATIO, TRAINING_SAMPLES, depth_profile,
 from ui.charts import saturation as charts
 from ui.charts.style import ACTIVATION_COLORS
 from ui.controls.saturation import (
-    SETTINGS, activation_label, network_controls, preset_buttons, restore_saturation_settings,
-    training_controls,
+    SETTINGS, network_controls, preset_buttons, restore_saturation_settings, training_controls,
 )
 from ui.frame import page_frame
+from ui.strings import activation_name
 from ui.url_state import publish_settings, share_panel, show_notices
 
 frame = page_frame("saturation")
@@ -112,7 +112,7 @@ show_notices(restore_saturation_settings(t))
 with st.container(border=True):
     preset_buttons(t)
     setup = network_controls(t)
-labels = {name: activation_label(t, name) for name in setup.activations}
+labels = {name: activation_name(t, name) for name in setup.activations}
 network = (setup.depth, setup.width, setup.init, setup.gain)
 
 if not setup.activations:

@@ -4,8 +4,9 @@ import streamlit as st
 
 from nn_core.dead_units import train_runs
 from ui.charts import dead_relu as charts
-from ui.controls.dead_relu import SETTINGS, activation_label, training_controls, view_controls
+from ui.controls.dead_relu import SETTINGS, training_controls, view_controls
 from ui.frame import page_frame
+from ui.strings import activation_name
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
 # (TrainingRequest, runs) of the last training in this session: chart options reuse it.
@@ -35,7 +36,7 @@ def show_status(trained_request, request, runs):
         st.info(t("dead_status_stale"), icon=":material/update:")
     for run in runs:
         if run.diverged:
-            st.error(t("dead_diverged", activation=activation_label(t, run.activation),
+            st.error(t("dead_diverged", activation=activation_name(t, run.activation),
                        epoch=run.diverged_epoch), icon=":material/warning:")
 
 
@@ -43,7 +44,7 @@ def show_metrics(runs):
     """Per run, a box named after its activation: dead units at the end and accuracy."""
     for run, column in zip(runs, st.columns(2)):
         with column.container(border=True):
-            st.markdown(f"**{activation_label(t, run.activation)}**")
+            st.markdown(f"**{activation_name(t, run.activation)}**")
             dead, accuracy = st.columns(2)
             dead.metric(
                 t("dead_metric_dead"), f"{run.dead_total_final} / {run.n_hidden_units}",

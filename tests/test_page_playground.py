@@ -14,6 +14,7 @@ import pytest
 
 from nn_core import ACTIVATIONS, DATASETS
 from nn_core.playground import template_csv
+from ui.strings import Translator, activation_name
 from ui.strings.playground import EN, ZH
 from ui.trainer import TRAINING_SLOTS
 from tests.apptest_helpers import chart_frames, chart_titles, open_app_page
@@ -81,7 +82,8 @@ def test_each_activation(activation):
     at.selectbox(key="pg_act_1").set_value(activation).run()
     step(at)
     assert trainer(at).run.spec.activations == (activation,)
-    assert f"({activation})" in " ".join(t for t in chart_titles(at) if t)
+    shown = activation_name(Translator("en"), activation)
+    assert f"({shown})" in " ".join(t for t in chart_titles(at) if t)
 
 
 @pytest.mark.parametrize("optimizer", ["sgd", "momentum", "adam"])

@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ui.strings import Translator
+from ui.strings import Translator, activation_name
 from tests.apptest_helpers import chart_frames, chart_spec, chart_title
 
 PAGE = "pages/2_saturation.py"
@@ -50,7 +50,7 @@ def test_default_page_is_the_classic_tanh_small_weights_case(open_page):
     assert len(std) == 10
     assert std[-1] < 1e-3 * std[0]
     # The histogram chart: 10 layers x 30 bins, each layer's shares adding up to 1.
-    histogram = found[t("sat_chart_act_hist", activation="tanh")]
+    histogram = found[t("sat_chart_act_hist", activation=activation_name(t, "tanh"))]
     assert histogram["layer"].nunique() == 10
     assert np.allclose(histogram.groupby("layer")["share"].sum(), 1.0)
 
@@ -131,7 +131,7 @@ def test_training_draws_gradient_update_and_loss_charts(open_page):
     gradients = found[t("sat_chart_train_grad")]
     assert set(gradients["curve"]) == {t("sat_series_first"), t("sat_series_last")}
     assert len(found[t("sat_chart_train_loss")]) == 30  # 30 steps by default
-    ratio_chart = spec_titled(at, t("sat_chart_train_ratio", activation="tanh"))
+    ratio_chart = spec_titled(at, t("sat_chart_train_ratio", activation=activation_name(t, "tanh")))
     assert len(ratio_chart["layer"]) == 3  # lines, the 1e-3 reference rule and its label
     ratio = [c for c in at.get("vega_lite_chart") if len(c.proto.datasets) == 2][0]
     assert chart_frames(ratio)[1]["value"].tolist() == [1e-3]

@@ -39,6 +39,7 @@ from nn_core.playground import (
 )
 from ui.charts import playground as charts
 from ui.controls.playground import view_controls, warp_controls
+from ui.strings import activation_name
 from ui.trainer import LiveTrainer
 
 REFRESH_SECONDS = 0.5  # how often the boundary and curves redraw while training runs
@@ -311,7 +312,8 @@ def draw_units(t, style, model, data, spec):
     st.caption(t("pg_units_caption"))
     grid = plane_grid(data, heatmap_resolution(sum(spec.hidden)))
     for layer, outputs in enumerate(unit_maps(model, spec.features, grid), start=1):
-        title = t("pg_units_title", layer=layer, activation=spec.activations[layer - 1])
+        title = t("pg_units_title", layer=layer,
+                  activation=activation_name(t, spec.activations[layer - 1]))
         st.vega_lite_chart(charts.unit_heatmaps_chart(grid, outputs, title, t=t, style=style),
                            width="content")
 

@@ -16,6 +16,7 @@ import pandas as pd
 import streamlit as st
 
 from ui.charts.style import ACTIVATION_COLORS, ACTIVATION_DASHES, PALETTE, styled
+from ui.strings import activation_name
 
 SOLID, DASHED, DOTTED = [1, 0], [7, 4], [2, 3]
 TARGET_COLOR = "#777777"  # the reference curve: grey and dashed, behind what is drawn over it
@@ -241,7 +242,7 @@ def slopes_chart(x, slopes, t, style, checks=None):
 
 
 def _names(curves, t):
-    return {name: t(f"act_name_{name}") for name in curves}
+    return {name: activation_name(t, name) for name in curves}
 
 
 def _lesson_titles(key, t, **fields):
@@ -338,7 +339,7 @@ def properties_table(properties, costs, t):
         return "✓ " + t("yes") if flag else "✗ " + t("no")
 
     rows = [{
-        t("act_col_activation"): t(f"act_name_{p.name}"),
+        t("act_col_activation"): activation_name(t, p.name),
         t("act_col_range"): t("act_range_fmt", low=number(p.output_range[0]),
                               high=number(p.output_range[1])),
         t("act_col_zero_centered"): yes_no(p.zero_centered),

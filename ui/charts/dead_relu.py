@@ -13,6 +13,7 @@ import pandas as pd
 
 from nn_core.dead_units import DeadUnitRun, epoch_columns, pre_activation_histogram
 from ui.charts.style import ACTIVATION_COLORS, ChartStyle, styled
+from ui.strings import activation_name
 
 Translate = Callable[..., str]
 
@@ -36,12 +37,12 @@ def _styled(chart: alt.Chart, style: ChartStyle, height: int) -> alt.Chart:
 
 
 def _activation_name(t: Translate, run: DeadUnitRun) -> str:
-    return t(f"dead_act_{run.activation}")
+    return activation_name(t, run.activation)
 
 
 def _color_scale(t: Translate, runs: Sequence[DeadUnitRun]) -> alt.Scale:
     names = list(dict.fromkeys(run.activation for run in runs))
-    return alt.Scale(domain=[t(f"dead_act_{n}") for n in names],
+    return alt.Scale(domain=[activation_name(t, n) for n in names],
                      range=[ACTIVATION_COLORS[n] for n in names])
 
 

@@ -6,11 +6,13 @@ both the sliders' limits and the URL clamping.
 """
 
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
 from nn_core.activations import ACTIVATIONS
 from nn_core.explore import MAXOUT_TARGETS
+from ui.strings import activation_name
 from ui.url_state import Setting
 
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
@@ -92,8 +94,6 @@ class MaxoutControls:
     pieces: int
 
 
-
-
 def keep_settings(settings):
     """Make settings survive runs in which their widgets are not drawn.
 
@@ -128,11 +128,6 @@ def lesson_tabs(t):
     return dict(zip(TAB_KEYS, tabs, strict=True))
 
 
-def activation_label(t):
-    """format_func for activation names: the translated display name."""
-    return lambda name: t(f"act_name_{name}")
-
-
 def current_comparison():
     """The comparison settings as they stand, without drawing their widgets."""
     state = st.session_state
@@ -158,7 +153,7 @@ def _parameters(leaky, elu, prelu, swish, softplus, approximate):
 
 def comparison_controls(t):
     """Which activations to draw, over which x range, with or without the numeric check."""
-    names = st.multiselect(t("act_names"), ACTIVATION_NAMES, format_func=activation_label(t),
+    names = st.multiselect(t("act_names"), ACTIVATION_NAMES, format_func=partial(activation_name, t),
                            key="act_names", help=t("act_names_help"))
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     half_range = left.slider(t("act_half_range"), *HALF_RANGE, step=0.5, key="act_half_range",
@@ -192,7 +187,7 @@ def parameter_controls(t):
 
 def code_controls(t):
     """Which activation's source code to show."""
-    return st.selectbox(t("act_code_name"), ACTIVATION_NAMES, format_func=activation_label(t),
+    return st.selectbox(t("act_code_name"), ACTIVATION_NAMES, format_func=partial(activation_name, t),
                         key="act_code_name", help=t("act_code_name_help"))
 
 

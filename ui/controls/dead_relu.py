@@ -1,6 +1,7 @@
 """Widgets of the dead-ReLU page; each group returns a plain dataclass of its settings."""
 
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -8,6 +9,7 @@ from nn_core.dead_units import (
     CLASSIFICATION_SETS, MAX_DEPTH, MAX_EPOCHS, MAX_WIDTH, OPTIMIZER_CHOICES, DeadUnitConfig,
 )
 from nn_core.initializers import INITIALIZERS
+from ui.strings import activation_name
 from ui.url_state import Setting
 
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "prelu", "elu", "gelu", "swish")
@@ -62,7 +64,7 @@ def training_controls(t):
                                format_func=lambda name: t(f"dead_set_{name}"),
                                help=t("dead_dataset_help"))
     activation = row[1].selectbox(t("dead_activation"), ACTIVATION_CHOICES,
-                                  key="dead_activation", format_func=_activation_label(t),
+                                  key="dead_activation", format_func=partial(activation_name, t),
                                   help=t("dead_activation_help"))
     optimizer = row[2].selectbox(t("dead_optimizer"), OPTIMIZER_CHOICES, key="dead_optimizer",
                                  format_func=lambda name: t(f"dead_opt_{name}"),
@@ -86,7 +88,7 @@ def training_controls(t):
                                help=t("dead_seed_help"))
     compare = row[2].toggle(t("dead_compare"), key="dead_compare", help=t("dead_compare_help"))
     alternative = row[3].selectbox(t("dead_alternative"), ALTERNATIVE_CHOICES,
-                                   key="dead_alternative", format_func=_activation_label(t),
+                                   key="dead_alternative", format_func=partial(activation_name, t),
                                    disabled=not compare, help=t("dead_alternative_help"))
     config = DeadUnitConfig(
         dataset=dataset, activation=activation, learning_rate=float(learning_rate),
@@ -107,12 +109,3 @@ def view_controls(t, depth, width):
     unit = row[1].slider(t("dead_unit"), 1, width, key="dead_unit",
                          help=t("dead_unit_help"))
     return ViewChoice(layer=int(layer), unit=int(unit))
-
-
-def activation_label(t, name):
-    """The display name of an activation, e.g. "Leaky ReLU"."""
-    return t(f"dead_act_{name}")
-
-
-def _activation_label(t):
-    return lambda name: activation_label(t, name)

@@ -2,6 +2,7 @@
 dataclass. Every widget's state is declared once in ``SETTINGS`` and lives in the URL."""
 
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
@@ -16,6 +17,7 @@ from nn_core.playground import (
     available_features,
     nearest_class_count,
 )
+from ui.strings import activation_name
 from ui.url_state import Setting
 
 UPLOAD = "upload"
@@ -135,7 +137,7 @@ def network_controls(t, features, task, n_outputs):
             help=t("pg_units_help"))))
         activations.append(activation_column.selectbox(
             t("pg_activation", layer=i), tuple(ACTIVATIONS), key=f"pg_act_{i}",
-            help=t("pg_activation_help")))
+            format_func=partial(activation_name, t), help=t("pg_activation_help")))
     init = st.selectbox(t("pg_init"), INITIALIZERS, key="pg_init",
                         format_func=lambda name: t(f"pg_init_{name}"), help=t("pg_init_help"))
     seed = st.number_input(t("pg_seed"), 0, 9999, step=1, key="pg_seed", help=t("pg_seed_help"))

@@ -1,11 +1,13 @@
 """Widgets of the saturation page; each group returns a plain dataclass of its settings."""
 
 from dataclasses import dataclass
+from functools import partial
 
 import streamlit as st
 
 from nn_core.depth import MAX_BATCH, MAX_DEPTH, MAX_WIDTH
 from nn_core.initializers import INITIALIZERS
+from ui.strings import activation_name
 from ui.url_state import Setting, restore_settings
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "swish",
@@ -100,7 +102,7 @@ def network_controls(t):
     row = st.columns([2, 1, 1])
     activations = row[0].multiselect(
         t("sat_activations"), ACTIVATION_CHOICES, key="sat_activations",
-        max_selections=MAX_COMPARED, format_func=lambda name: activation_label(t, name),
+        max_selections=MAX_COMPARED, format_func=partial(activation_name, t),
         help=t("sat_activations_help"),
     )
     init = row[1].selectbox(t("sat_init"), INITIALIZERS, key="sat_init",
@@ -136,8 +138,3 @@ def training_controls(t):
                             width="stretch", icon=":material/play_arrow:",
                             help=t("sat_train_button_help"))
     return TrainingSetup(steps=int(steps), learning_rate=float(learning_rate)), clicked
-
-
-def activation_label(t, name):
-    """The display name of an activation, e.g. "Leaky ReLU"."""
-    return t(f"sat_act_{name}")

@@ -28,3 +28,8 @@ class Translator:
     def __call__(self, key, **fields):
         text = self.table[key]
         return text.format(**fields) if fields else text
+
+
+def activation_name(t, name):
+    """The display name of an activation (e.g. "Leaky ReLU"), the same on every page."""
+    return t(f"act_name_{name}")
