@@ -50,8 +50,7 @@ def sklearn_same_work(config):
         max_iter=config.epochs, tol=0.0, n_iter_no_change=config.epochs + 1,
         random_state=config.seed,
     )
-    # One BLAS thread, as train_and_track uses: the same conditions for both.
-    with warnings.catch_warnings(), threadpool_limits(limits=1, user_api="blas"):
+    with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)  # it runs exactly max_iter epochs
         model.fit(X, y)
 
@@ -60,6 +59,8 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=5)
     repeats = parser.parse_args().repeats
+    # One BLAS thread for both libraries, as in the app process (see ui/__init__.py).
+    threadpool_limits(limits=1)
 
     cases = [
         ("default run + statistics (2 x 32, 100 epochs)", lambda: train_and_track(DEFAULT)),

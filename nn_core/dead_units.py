@@ -22,7 +22,6 @@ out in their negative tail.
 from dataclasses import dataclass, replace
 
 import numpy as np
-from threadpoolctl import threadpool_limits
 
 from nn_core._checks import check_choice, check_int, check_number
 from nn_core.activations import Activation, PReLU
@@ -243,14 +242,10 @@ def train_and_track(config, on_epoch=None):
     X, y = make_dataset(config.dataset, config.n_samples, noise=config.noise, seed=config.seed)
     model = build_model(config)
     X, y = model.check_data(X, y)
-    # These matrices are tiny (32 rows x 64 units): BLAS threads only add hand-offs, and on a
-    # busy machine (a shared classroom server) they made training
-    # several times slower in our measurements.
-    with threadpool_limits(limits=1, user_api="blas"):
-        recorder = _Recorder(model, X, y, config.epochs, on_epoch)
-        history = fit(model, X, y, make_optimizer(config.optimizer, config.learning_rate),
-                      config.epochs, batch_size=config.batch_size, seed=config.seed,
-                      callback=recorder)
+    recorder = _Recorder(model, X, y, config.epochs, on_epoch)
+    history = fit(model, X, y, make_optimizer(config.optimizer, config.learning_rate),
+                  config.epochs, batch_size=config.batch_size, seed=config.seed,
+                  callback=recorder)
     return recorder.run(config, history)
 
 
