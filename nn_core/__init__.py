@@ -14,7 +14,7 @@ from nn_core.activations import (
     ACTIVATION_PARAMS, ACTIVATIONS, Activation, get_activation, log_softmax, softmax,
 )
 from nn_core.datasets import DATASETS, make_dataset, standardize, train_test_split
-from nn_core.diagnostics import LayerStats, layer_stats
+from nn_core.diagnostics import LayerStats, layer_stats, update_ratios
 from nn_core.gradcheck import gradient_check, numerical_gradient, relative_error
 from nn_core.initializers import INITIALIZERS, init_std
 from nn_core.layers import Dense, Maxout
@@ -26,7 +26,7 @@ from nn_core.training import History, evaluate, fit
 __all__ = [
     "ACTIVATIONS", "ACTIVATION_PARAMS", "Activation", "get_activation", "softmax", "log_softmax",
     "DATASETS", "make_dataset", "standardize", "train_test_split",
-    "LayerStats", "layer_stats",
+    "LayerStats", "layer_stats", "update_ratios",
     "gradient_check", "numerical_gradient", "relative_error",
     "INITIALIZERS", "init_std",
     "Dense", "Maxout", "MSELoss", "SoftmaxCrossEntropy", "MLP",

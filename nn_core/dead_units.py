@@ -26,7 +26,6 @@ import numpy as np
 from nn_core._checks import check_choice, check_int, check_number
 from nn_core.activations import Activation, PReLU
 from nn_core.datasets import DATASETS, make_dataset
-from nn_core.layers import Dense
 from nn_core.model import MLP
 from nn_core.optimizers import SGD, Adam
 from nn_core.training import evaluate, fit
@@ -152,14 +151,9 @@ def build_model(config):
     n_classes = DATASETS[config.dataset].default_classes
     sizes = [DATASETS[config.dataset].n_features] + [config.width] * config.depth + [n_classes]
     model = MLP(sizes, activation=config.activation, init=config.init, seed=config.seed)
-    for dense in hidden_dense_layers(model):
+    for dense in model.dense_layers()[:-1]:
         dense.b[...] = config.initial_bias  # in place: b is a view into the model's theta
     return model
-
-
-def hidden_dense_layers(model):
-    """The Dense layers that feed a hidden activation (all but the output layer)."""
-    return [layer for layer in model.layers[:-1] if isinstance(layer, Dense)]
 
 
 def hidden_signals(model, X):

@@ -27,8 +27,7 @@ import numpy as np
 from nn_core._checks import check_int, check_number
 from nn_core.activations import get_activation
 from nn_core.datasets import make_dataset
-from nn_core.diagnostics import layer_stats
-from nn_core.layers import Dense
+from nn_core.diagnostics import layer_stats, update_ratios
 from nn_core.model import MLP
 from nn_core.optimizers import SGD
 from nn_core.training import fit
@@ -270,7 +269,7 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=30, learning_
     X, y = make_dataset(TRAINING_SET, n_samples=TRAINING_SAMPLES, seed=seed)
     model = build_deep_network(activation, depth, width, init, gain, seed,
                                n_inputs=X.shape[1], n_classes=int(y.max()) + 1)
-    recorder = _StepRecorder(_hidden_dense_layers(model))
+    recorder = _StepRecorder(model.dense_layers()[:-1])
     history = fit(model, X, y, SGD(learning_rate), epochs=steps, seed=seed, callback=recorder)
     n_recorded = len(recorder.first_grad_norm)
     return TrainingTrace(
@@ -295,19 +294,10 @@ class _StepRecorder:
         # dW still holds the gradient of the step just taken (fit adds no penalty here).
         self.first_grad_norm.append(float(np.linalg.norm(self.layers[0].dW)))
         self.last_grad_norm.append(float(np.linalg.norm(self.layers[-1].dW)))
-        ratios = []
-        for dense, before in zip(self.layers, self.previous_weights):
-            before_norm = np.linalg.norm(before)
-            change = np.linalg.norm(dense.W - before)
-            ratios.append(float(change / before_norm) if before_norm > 0 else math.nan)
+        self.update_ratio.append(update_ratios(self.previous_weights, self.layers))
+        for dense, before in zip(self.layers, self.previous_weights, strict=True):
             np.copyto(before, dense.W)
-        self.update_ratio.append(ratios)
         return False  # never stop early: the run is already brief
-
-
-def _hidden_dense_layers(model):
-    """The Dense layer feeding each hidden activation (the output layer is left out)."""
-    return [layer for layer in model.layers[:-1] if isinstance(layer, Dense)]
 
 
 def _shared_range(arrays, above=-math.inf):

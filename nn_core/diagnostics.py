@@ -1,5 +1,6 @@
 """Per-layer diagnostics: what each hidden layer's units and gradients are doing."""
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -33,6 +34,18 @@ class LayerStats:
     @property
     def activation_std(self):
         return float(np.std(self.output))
+
+
+def update_ratios(weights_before, dense_layers):
+    """||W_after - W_before|| / ||W_before|| for each Dense layer: how far a step (or an epoch)
+    moved its weights relative to their size; around 1e-3 is the customary healthy rate, far
+    below it the layer barely learns. NaN for a layer whose weights were all zero."""
+    ratios = []
+    for before, layer in zip(weights_before, dense_layers, strict=True):
+        scale = float(np.linalg.norm(before))
+        change = float(np.linalg.norm(layer.W - before))
+        ratios.append(change / scale if scale > 0.0 else math.nan)
+    return ratios
 
 
 def layer_stats(model, X, y, saturation_threshold=0.01):

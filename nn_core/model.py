@@ -107,6 +107,10 @@ class MLP:
         """The gradient arrays matching ``params()`` one for one (views into ``grad``)."""
         return [g for layer in self.layers for g in _layer_arrays(layer, "grad_names")]
 
+    def dense_layers(self):
+        """The Dense layers in order; all but the last feed a hidden activation."""
+        return [layer for layer in self.layers if isinstance(layer, Dense)]
+
     @property
     def n_classes(self):
         return self.layer_sizes[-1]

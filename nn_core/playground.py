@@ -22,8 +22,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from nn_core.activations import ACTIVATIONS
+from nn_core.activations import ACTIVATIONS, softmax
 from nn_core.datasets import DATASETS, make_dataset, standardize, train_test_split
+from nn_core.diagnostics import update_ratios
 from nn_core.layers import Dense
 from nn_core.model import MLP
 from nn_core.optimizers import SGD, Adam
@@ -161,10 +162,6 @@ def hidden_outputs(model, X):
     return outputs
 
 
-def dense_layers(model):
-    return [layer for layer in model.layers if isinstance(layer, Dense)]
-
-
 # --- the input plane --------------------------------------------------------------------------
 @dataclass(frozen=True)
 class InputGrid:
@@ -205,13 +202,8 @@ def output_map(model, features, grid):
     logits = model.forward(feature_matrix(grid.points, features))
     if model.task == "regression":
         return OutputMap(logits[:, 0], np.full(len(logits), np.nan))
-    probabilities = _softmax_rows(logits)
+    probabilities = softmax(logits)
     return OutputMap(np.argmax(probabilities, axis=1), np.max(probabilities, axis=1))
-
-
-def _softmax_rows(logits):
-    shifted = np.exp(logits - logits.max(axis=1, keepdims=True))
-    return shifted / shifted.sum(axis=1, keepdims=True)
 
 
 def unit_maps(model, features, grid):
@@ -281,9 +273,9 @@ def network_diagram(model, max_edges=1500):
     drawable; ``edges_total`` says how many there are."""
     sizes = model.layer_sizes
     node_y = [np.arange(n) - (n - 1) / 2.0 for n in sizes]
-    biases = [np.full(sizes[0], np.nan)] + [layer.b.copy() for layer in dense_layers(model)]
+    biases = [np.full(sizes[0], np.nan)] + [layer.b.copy() for layer in model.dense_layers()]
     edges = []
-    for column, layer in enumerate(dense_layers(model)):
+    for column, layer in enumerate(model.dense_layers()):
         source, target = np.meshgrid(np.arange(layer.W.shape[0]), np.arange(layer.W.shape[1]),
                                      indexing="ij")
         edges.append(np.column_stack([
@@ -301,7 +293,7 @@ def network_diagram(model, max_edges=1500):
         node_bias=np.concatenate(biases),
         edge_x=edges[:, 0], edge_y=edges[:, 1], edge_x2=edges[:, 2], edge_y2=edges[:, 3],
         edge_weight=edges[:, 4],
-        edges_total=sum(layer.W.size for layer in dense_layers(model)),
+        edges_total=sum(layer.W.size for layer in model.dense_layers()),
     )
 
 
@@ -322,18 +314,7 @@ def layer_gradient_norms(model, X, y):
     """||dL/dW|| of every Dense layer on the whole of (X, y) (loss without penalties)."""
     model.loss(X, y)
     model.backward()
-    return [float(np.linalg.norm(layer.dW)) for layer in dense_layers(model)]
-
-
-def update_ratios(weights_before, model):
-    """||W_after - W_before|| / ||W_before|| for every Dense layer: how far one epoch moved it
-    relative to its size (around 1e-3 is the textbook's healthy rate)."""
-    ratios = []
-    for before, layer in zip(weights_before, dense_layers(model), strict=True):
-        scale = float(np.linalg.norm(before))
-        change = float(np.linalg.norm(layer.W - before))
-        ratios.append(change / scale if scale > 0.0 else math.nan)
-    return ratios
+    return [float(np.linalg.norm(layer.dW)) for layer in model.dense_layers()]
 
 
 # --- training ---------------------------------------------------------------------------------
@@ -432,7 +413,7 @@ class TrainingRun:
 
     def _train_one_epoch(self):
         theta_before = self.model.theta.copy()
-        weights_before = [layer.W.copy() for layer in dense_layers(self.model)]
+        weights_before = [layer.W.copy() for layer in self.model.dense_layers()]
         config = self.config
         result = fit(self.model, self.F_train, self.data.y_train, self.optimizer, epochs=1,
                      batch_size=config.batch_size, seed=self.epoch, l1=config.l1, l2=config.l2,
@@ -450,7 +431,7 @@ class TrainingRun:
         values = (self.epoch, train_loss, test_loss, train_accuracy, test_accuracy)
         for name, value in zip(HISTORY_COLUMNS, values, strict=True):
             self.history[name].append(value)
-        self.update_ratios.append(update_ratios(weights_before, self.model))
+        self.update_ratios.append(update_ratios(weights_before, self.model.dense_layers()))
         with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
             self.gradient_norms.append(
                 layer_gradient_norms(self.model, self.F_train, self.data.y_train))

@@ -263,3 +263,19 @@ def test_layer_stats_checks_its_data():
         layer_stats(MLP([2, 4, 2]), np.ones((3, 3)), [0, 1, 0])
     assert math.isfinite(layer_stats(MLP([2, 4, 2]), np.ones((3, 2)), [0, 1, 0])[0]
                          .weight_grad_norm)
+
+
+def test_update_ratio_is_the_weight_change_relative_to_the_weights():
+    from nn_core import MLP, update_ratios
+
+    model = MLP([2, 1, 2], seed=0)
+    first, last = model.dense_layers()
+    first.W[...] = [[3.0], [4.0]]  # norm 5
+    before = [first.W.copy(), last.W.copy()]
+    first.W += [[0.003], [0.004]]  # moved by 0.005: a ratio of 1e-3
+    last.W[...] = 0.0
+    ratios = update_ratios(before, model.dense_layers())
+    assert ratios[0] == pytest.approx(1e-3)
+    assert ratios[1] == pytest.approx(1.0)  # all of it moved
+    before[1][...] = 0.0
+    assert np.isnan(update_ratios(before, model.dense_layers())[1])

@@ -7,7 +7,7 @@ import pytest
 
 from nn_core import Dense, fit, layer_stats, make_dataset
 from nn_core.dead_units import (
-    DeadUnitConfig, activity_rates, build_model, check_config, epoch_columns, hidden_dense_layers,
+    DeadUnitConfig, activity_rates, build_model, check_config, epoch_columns,
     make_optimizer, pre_activation_histogram, train_and_track, train_runs,
 )
 
@@ -25,7 +25,7 @@ def training_data(config):
 def recount_dead_units(model, X):
     """Dead units per hidden layer by a forward pass written out by hand: relu(x W + b)."""
     counts, out = [], X
-    for dense in hidden_dense_layers(model):
+    for dense in model.dense_layers()[:-1]:
         out = np.maximum(out @ dense.W + dense.b, 0.0)
         counts.append(int(np.sum(np.all(out == 0.0, axis=0))))
     return counts
@@ -123,7 +123,7 @@ def test_compare_mode_trains_relu_and_the_alternative_from_the_same_start():
 
 def test_initial_bias_is_set_on_hidden_layers_only():
     model = build_model(DeadUnitConfig(initial_bias=-0.7, depth=3))
-    for dense in hidden_dense_layers(model):
+    for dense in model.dense_layers()[:-1]:
         np.testing.assert_array_equal(dense.b, -0.7)
     np.testing.assert_array_equal(model.layers[-1].b, 0.0)
     # The biases are views into the flat parameter vector, so training moves them.
