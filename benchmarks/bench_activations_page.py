@@ -28,7 +28,7 @@ def page_with_all_activations():
     """An AppTest on the activations page with all 16 activations selected, caches warm."""
     at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
     at.run()
-    at.switch_page("pages/1_activations.py").run()
+    at.switch_page("pages/activations/page.py").run()
     at.multiselect(key="act_names").set_value(list(ACTIVATIONS)).run()
     at.run()  # a second run, so one-off warm-ups (imports, templates) are not timed
     if at.exception:

@@ -23,8 +23,13 @@ from sklearn.neural_network import MLPClassifier  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nn_core import make_dataset  # noqa: E402
-from nn_core.dead_units import (  # noqa: E402
-    MAX_DEPTH, MAX_EPOCHS, MAX_WIDTH, DeadUnitConfig, train_and_track, train_runs,
+from nn_core.experiments.dead_units import (  # noqa: E402
+    MAX_DEPTH,
+    MAX_EPOCHS,
+    MAX_WIDTH,
+    DeadUnitConfig,
+    train_and_track,
+    train_runs,
 )
 
 GOAL_SECONDS = 2.0

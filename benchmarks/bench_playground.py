@@ -22,7 +22,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anyw
 
 from streamlit.dataframe_util import convert_anything_to_arrow_bytes  # noqa: E402
 
-from nn_core.playground import (  # noqa: E402
+from pages.playground import charts  # noqa: E402
+from pages.playground.model import (  # noqa: E402
     NetworkSpec,
     TrainingConfig,
     TrainingRun,
@@ -32,12 +33,11 @@ from nn_core.playground import (  # noqa: E402
     model_with_weights,
     output_map,
     plane_extent,
-    snapshot_of,
     unit_maps,
 )
-from ui.charts import playground as charts  # noqa: E402
-from ui.charts.style import ChartStyle  # noqa: E402
+from pages.playground.trainer import snapshot_of  # noqa: E402
 from ui.strings import Translator  # noqa: E402
+from ui.style import ChartStyle  # noqa: E402
 
 TICK_GOAL_MS = 100.0
 PAYLOAD_GOAL_KB = 150.0

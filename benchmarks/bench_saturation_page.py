@@ -35,7 +35,7 @@ def page_with_largest_network():
     at.run()
     for key, value in LARGEST.items():
         at.query_params[key] = value
-    at.switch_page("pages/2_saturation.py").run()
+    at.switch_page("pages/saturation/page.py").run()
     check(at)
     return at
 

@@ -1,12 +1,23 @@
 """Input validation at the public boundary: every message says what to do about it."""
 
 import numbers
+import operator
 
 import numpy as np
 
 # A network beyond this many parameters is not a classroom toy: refuse it before allocating.
 # The deepest demo (20 hidden layers of 512 units on 512 inputs) has 5.26 million.
 MAX_PARAMETERS = 6_000_000
+
+
+def check_parameter_count(n_parameters, what="this network"):
+    """Refuse, before anything is allocated, a size beyond ``MAX_PARAMETERS``."""
+    if n_parameters > MAX_PARAMETERS:
+        raise ValueError(
+            f"{what} would have {n_parameters:,} parameters; the limit is "
+            f"{MAX_PARAMETERS:,}: use fewer or narrower layers"
+        )
+    return n_parameters
 
 
 def check_choice(kind, name, choices):
@@ -100,3 +111,44 @@ def check_targets(y, n_samples, n_outputs):
     if not np.isfinite(y).all():
         raise ValueError("y contains NaN or infinite values: remove or replace them first")
     return y
+
+
+def parameter(name):
+    """A layer attribute holding a parameter (or gradient) array that keeps its identity.
+
+    Inside an ``MLP`` every weight, bias and gradient is a view into one flat buffer, which is
+    what the optimiser updates. A plain ``layer.W = new_array`` would swap the view for an
+    unrelated array that training then silently ignores. With ``W = parameter("W")`` in the
+    class body, assigning to ``layer.W`` copies the new values *into* the existing array (same
+    shape, finite real numbers) and refuses anything else; reading ``layer.W`` is a plain
+    attribute read of the array stored under ``_W``.
+    """
+    slot = "_" + name
+
+    def assign(layer, value):
+        current = layer.__dict__.get(slot)
+        if current is None:  # the constructor's first assignment (or a model binding a view)
+            layer.__dict__[slot] = value
+            return
+        try:
+            new = np.asarray(value, dtype=np.float64)
+        except (TypeError, ValueError):
+            raise ValueError(f"{type(layer).__name__}.{name} must be an array of numbers, "
+                             f"got {type(value).__name__}") from None
+        if new.shape != current.shape:
+            raise ValueError(
+                f"{type(layer).__name__}.{name} has shape {current.shape}, got shape "
+                f"{new.shape}: a parameter keeps its shape (its values are copied in place, "
+                f"so a model's flat buffer stays connected); build a new layer for a new shape"
+            )
+        if not np.isfinite(new).all():
+            raise ValueError(f"{type(layer).__name__}.{name} must be finite: the new values "
+                             f"contain NaN or infinity")
+        np.copyto(current, new)
+
+    return property(operator.attrgetter(slot), assign, doc=f"the layer's {name} array")
+
+
+def bind_parameter(layer, name, array):
+    """Make ``layer``'s parameter ``name`` *be* ``array`` (e.g. a view into a model's buffer)."""
+    layer.__dict__["_" + name] = array

@@ -21,7 +21,7 @@ import math
 import numpy as np
 from scipy.special import erf
 
-from nn_core._checks import check_choice, check_number
+from nn_core._checks import check_choice, check_number, parameter
 
 # Past |z| = 746, exp(-|z|) is 0 in float64, so clipping there changes no result but avoids
 # overflow in products such as beta * x for x near 1e308.
@@ -265,6 +265,8 @@ class PReLU(Activation):
     smooth = False
     param_names = ("alpha",)
     grad_names = ("dalpha",)
+    alpha = parameter("alpha")
+    dalpha = parameter("dalpha")
 
     def __init__(self, alpha=0.25):
         self.alpha = np.array([check_number("prelu alpha", alpha, 0.0, 1.0)])

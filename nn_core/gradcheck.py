@@ -49,12 +49,14 @@ def gradient_check(model, X, y, eps=1e-6):
     True
     """
     X, y = model.check_data(X, y)
-    model._loss(X, y)
+    model.loss(X, y, checked=True)
     model.backward()
     analytic = [g.copy() for g in model.grads()]
     X_extended = X.astype(np.longdouble)
-    errors = [
-        relative_error(a, numerical_gradient(lambda: model._loss(X_extended, y), p, eps))
-        for p, a in zip(model.params(), analytic)
-    ]
+
+    def loss():
+        return model.loss(X_extended, y, checked=True)
+
+    errors = [relative_error(a, numerical_gradient(loss, p, eps))
+              for p, a in zip(model.params(), analytic)]
     return max(errors, default=0.0)

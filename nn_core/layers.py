@@ -2,12 +2,13 @@
 
 A layer's gradients are written *into* its existing ``dW``/``db`` arrays (``out=``), never
 rebound: inside an MLP they are views into one flat gradient buffer, which lets the optimiser
-update every parameter with a handful of vector operations.
+update every parameter with a handful of vector operations. For the same reason assigning
+``layer.W = new_values`` copies the values into the existing array (see ``parameter``).
 """
 
 import numpy as np
 
-from nn_core._checks import check_int
+from nn_core._checks import check_int, parameter
 from nn_core.initializers import init_weights
 
 
@@ -20,6 +21,7 @@ class Dense:
 
     param_names = ("W", "b")
     grad_names = ("dW", "db")
+    W, b, dW, db = parameter("W"), parameter("b"), parameter("dW"), parameter("db")
 
     def __init__(self, n_in, n_out, init="he", rng=None, gain=1.0):
         n_in = check_int("n_in", n_in, 1)
@@ -63,6 +65,7 @@ class Maxout:
 
     param_names = ("W", "b")
     grad_names = ("dW", "db")
+    W, b, dW, db = parameter("W"), parameter("b"), parameter("dW"), parameter("db")
 
     def __init__(self, n_in, n_out, pieces=2, init="he", rng=None):
         n_in = check_int("n_in", n_in, 1)

@@ -7,7 +7,7 @@ whatever the depth of the network.
 
 import numpy as np
 
-from nn_core._checks import check_number
+from nn_core._checks import check_choice, check_number
 
 
 class SGD:
@@ -78,4 +78,18 @@ class Adam:
         return f"Adam(lr={self.lr:g})"
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+# The optimisers by name: plain SGD, heavy-ball SGD with momentum, and Adam.
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def make_optimizer(name, lr, momentum=0.9):
+    """A fresh optimiser by name with learning rate ``lr``: ``"sgd"``, ``"momentum"`` (SGD with
+    heavy-ball ``momentum``, the classic 0.9 unless given) or ``"adam"`` (default betas).
+
+    >>> make_optimizer("momentum", 0.1)
+    SGD(lr=0.1, momentum=0.9)
+    """
+    check_choice("optimiser", name, OPTIMIZERS)
+    if name == "adam":
+        return Adam(lr)
+    return SGD(lr, momentum=momentum if name == "momentum" else 0.0)

@@ -27,7 +27,7 @@ class History:
 
 def evaluate(model, X, y):
     """(mean loss, accuracy) of ``model`` on (X, y); accuracy is NaN for regression."""
-    out = model._forward(X)
+    out = model.forward(X, checked=True)
     loss = model.loss_fn.forward(out, y)
     if model.task != "classification":
         return loss, math.nan
@@ -76,7 +76,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
                 else:
                     batch = order[start:start + batch_size]
                     Xb, yb = X[batch], y[batch]
-                batch_loss = model._loss(Xb, yb)
+                batch_loss = model.loss(Xb, yb, checked=True)
                 if not math.isfinite(batch_loss):
                     break
                 model.backward()

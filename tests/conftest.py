@@ -76,7 +76,7 @@ def app_test() -> Callable[..., AppTest]:
 
 @pytest.fixture
 def open_page() -> Callable[..., AppTest]:
-    """``open_page("pages/2_saturation.py", lang="zh", sat_depth="12")``: see
+    """``open_page("pages/saturation/page.py", lang="zh", sat_depth="12")``: see
     ``tests.apptest_helpers.open_app_page``."""
     from tests.apptest_helpers import open_app_page
 

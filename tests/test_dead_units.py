@@ -1,4 +1,4 @@
-"""nn_core.dead_units: dead-unit statistics recorded during training, checked against recounts."""
+"""nn_core.experiments.dead_units: dead-unit statistics recorded during training, checked against recounts."""
 
 from dataclasses import replace
 
@@ -6,9 +6,16 @@ import numpy as np
 import pytest
 
 from nn_core import Dense, fit, layer_stats, make_dataset
-from nn_core.dead_units import (
-    DeadUnitConfig, activity_rates, build_model, check_config, epoch_columns,
-    make_optimizer, pre_activation_histogram, train_and_track, train_runs,
+from nn_core.experiments.dead_units import (
+    DeadUnitConfig,
+    activity_rates,
+    build_model,
+    check_config,
+    epoch_columns,
+    make_optimizer,
+    pre_activation_histogram,
+    train_and_track,
+    train_runs,
 )
 
 SMALL = DeadUnitConfig(epochs=20, width=16)

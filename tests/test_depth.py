@@ -1,4 +1,4 @@
-"""nn_core.depth: the classic initialisation experiment, checked on the engine's real passes."""
+"""nn_core.experiments.depth: the classic initialisation experiment, checked on the engine's real passes."""
 
 import math
 
@@ -6,12 +6,21 @@ import numpy as np
 import pytest
 
 from nn_core import layer_stats
-from nn_core.depth import (
-    MAX_BATCH, MAX_DEPTH, MAX_WIDTH, TRAINING_SAMPLES, TRAINING_SET, build_deep_network,
-    clipped_histograms, depth_profile, gaussian_batch, log_gradient_histograms,
-    sigmoid_envelope, training_trace,
-)
 from nn_core.datasets import make_dataset
+from nn_core.experiments.depth import (
+    MAX_BATCH,
+    MAX_DEPTH,
+    MAX_WIDTH,
+    TRAINING_SAMPLES,
+    TRAINING_SET,
+    build_deep_network,
+    clipped_histograms,
+    depth_profile,
+    gaussian_batch,
+    log_gradient_histograms,
+    sigmoid_envelope,
+    training_trace,
+)
 
 # The classic experiment: 10 hidden layers of 500 units (a smaller batch keeps the test quick;
 # the per-layer statistics do not depend on it).

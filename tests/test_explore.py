@@ -1,4 +1,4 @@
-"""Unit tests of nn_core.explore: the computations behind the activations page."""
+"""Unit tests of nn_core.experiments.explore: the computations behind the activations page."""
 
 import inspect
 import textwrap
@@ -7,11 +7,24 @@ import numpy as np
 import pytest
 
 from nn_core import ACTIVATIONS, get_activation, softmax
-from nn_core.explore import (
-    Interval, activation_curves, activation_properties, activation_source, cell_centres,
-    finite_difference_slope, fit_sine, intervals_where, linear_collapse, make_activation,
-    maxout_approximation, relative_costs, relu_units_curve, softmax_overflow, softmax_overflow_demo,
-    softmax_with_temperature, symmetric_grid,
+from nn_core.experiments.explore import (
+    Interval,
+    activation_curves,
+    activation_properties,
+    activation_source,
+    cell_centres,
+    finite_difference_slope,
+    fit_sine,
+    intervals_where,
+    linear_collapse,
+    make_activation,
+    maxout_approximation,
+    relative_costs,
+    relu_units_curve,
+    softmax_overflow,
+    softmax_overflow_demo,
+    softmax_with_temperature,
+    symmetric_grid,
 )
 
 ALL = list(ACTIVATIONS)
@@ -50,10 +63,13 @@ def test_a_check_point_on_a_kink_shows_the_average_slope():
 
 
 def test_parameters_reach_the_layer():
-    params = {"elu": {"alpha": 0.5}, "relu": {"alpha": 3.0}, "gelu": {"approximate": True}}
+    params = {"elu": {"alpha": 0.5}, "gelu": {"approximate": True}}
     assert make_activation("elu", params).alpha == 0.5
     assert make_activation("gelu", params).approximate is True
-    assert repr(make_activation("relu", params)) == "ReLU()"  # parameters it lacks are ignored
+    assert repr(make_activation("relu", params)) == "ReLU()"  # no entry: its defaults
+    # A parameter the activation does not take is refused, exactly as get_activation does.
+    with pytest.raises(ValueError, match="relu takes no parameter 'alpha'"):
+        make_activation("relu", {"relu": {"alpha": 3.0}})
     curves = activation_curves(["elu"], params, half_range=40.0, n_points=5)
     assert curves.values["elu"][0] == pytest.approx(-0.5)
 

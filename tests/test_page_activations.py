@@ -7,16 +7,26 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core import ACTIVATIONS, get_activation
-from nn_core.explore import maxout_approximation, relu_units_curve
-from ui.controls.activations import (
-    BETA, ELU_ALPHA, HALF_RANGE, LEAKY_ALPHA, LOGIT, MAXOUT_PIECES, OVERFLOW_SHIFT, PRELU_ALPHA,
-    TEMPERATURE, UNIT_BIAS, UNIT_OUTPUT, UNIT_WEIGHT,
+from nn_core.experiments.explore import maxout_approximation, relu_units_curve
+from pages.activations import strings
+from pages.activations.controls import (
+    BETA,
+    ELU_ALPHA,
+    HALF_RANGE,
+    LEAKY_ALPHA,
+    LOGIT,
+    MAXOUT_PIECES,
+    OVERFLOW_SHIFT,
+    PRELU_ALPHA,
+    TEMPERATURE,
+    UNIT_BIAS,
+    UNIT_OUTPUT,
+    UNIT_WEIGHT,
 )
-from ui.strings import Translator
-from ui.strings import activations as strings
 from tests.apptest_helpers import chart_frames, chart_spec
+from ui.strings import Translator
 
-PAGE = "pages/1_activations.py"
+PAGE = "pages/activations/page.py"
 EN, ZH = Translator("en"), Translator("zh")
 
 

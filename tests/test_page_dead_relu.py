@@ -3,10 +3,10 @@ projector mode and tampered links."""
 
 
 
-from ui.strings import dead_relu as strings
+from pages.dead_relu import strings
 from tests.apptest_helpers import chart_data, chart_spec, chart_titles, open_app_page
 
-PAGE = "pages/3_dead_relu.py"
+PAGE = "pages/dead_relu/page.py"
 TIMEOUT = 30  # seconds: the page trains a network (compare mode trains two)
 
 

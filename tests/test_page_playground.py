@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 
 from nn_core import ACTIVATIONS, DATASETS
-from nn_core.playground import template_csv
-from ui.strings import Translator, activation_name
-from ui.strings.playground import EN, ZH
-from ui.trainer import TRAINING_SLOTS
+from pages.playground.files import template_csv
+from pages.playground.strings import EN, ZH
+from pages.playground.trainer import TRAINING_SLOTS
 from tests.apptest_helpers import chart_frames, chart_titles, open_app_page
+from ui.strings import Translator, activation_name
 
-PAGE = "pages/4_playground.py"
+PAGE = "pages/playground/page.py"
 
 
 def open_page(**params):
@@ -267,7 +267,7 @@ def test_gradient_check_and_sklearn_comparison():
 def test_weights_export_and_import():
     at = open_page(pg_layers="1", pg_units_1="5")
     step(at, 2)
-    from nn_core.playground import weights_to_npz
+    from pages.playground.files import weights_to_npz
 
     saved_run = trainer(at).run
     content = weights_to_npz(saved_run, saved_run.model.theta)
@@ -286,7 +286,7 @@ def test_history_download_matches_the_run():
     at = open_page()
     step(at, 2)
     run = trainer(at).run
-    from nn_core.playground import history_to_csv
+    from pages.playground.files import history_to_csv
 
     text = history_to_csv(run.history)
     frame = np.genfromtxt(io.StringIO(text), delimiter=",", names=True)
@@ -295,7 +295,7 @@ def test_history_download_matches_the_run():
 
 @pytest.mark.parametrize("table", [EN, ZH])
 def test_every_upload_error_has_a_message(table):
-    from nn_core.playground import UploadError
+    from pages.playground.files import UploadError
 
     fields = dict(size=2_000_000, limit=5, rows=9, line=3, columns=2, column=1, value="abc",
                   classes=7, detail="x")

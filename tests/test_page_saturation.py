@@ -5,10 +5,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from ui.strings import Translator, activation_name
 from tests.apptest_helpers import chart_frames, chart_spec, chart_title
+from ui.strings import Translator, activation_name
 
-PAGE = "pages/2_saturation.py"
+PAGE = "pages/saturation/page.py"
 # A small network keeps most tests quick; the classic-size checks set their own sizes.
 SMALL = dict(sat_depth=4, sat_width=16, sat_batch=64)
 # The classic cases at 10 layers of 200 units: the same effects as with 500, at a third the cost.

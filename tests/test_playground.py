@@ -1,4 +1,4 @@
-"""Unit tests of nn_core.playground (features, views, training run, files) and ui.trainer."""
+"""Unit tests of nn_core.playground (features, views, training run, files) and pages.playground.trainer."""
 
 import io
 import time
@@ -7,37 +7,38 @@ import zipfile
 import numpy as np
 import pytest
 
-from nn_core import ACTIVATIONS, DATASETS
-from nn_core.playground import (
-    FEATURES,
+from nn_core import ACTIVATIONS, DATASETS, confusion_matrix
+from pages.playground import trainer as trainer_module
+from pages.playground.compare import compare_with_sklearn
+from pages.playground.files import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
+    UploadError,
+    history_to_csv,
+    parse_csv,
+    template_csv,
+    weights_from_npz,
+    weights_to_npz,
+)
+from pages.playground.model import (
+    FEATURES,
     NetworkSpec,
     TrainingConfig,
     TrainingRun,
-    UploadError,
     available_features,
-    compare_with_sklearn,
-    confusion_matrix,
     feature_matrix,
     heatmap_resolution,
     hidden_projection,
-    history_to_csv,
     input_grid,
     make_playground_data,
     nearest_class_count,
     network_diagram,
     output_map,
-    parse_csv,
     plane_extent,
-    template_csv,
     unit_maps,
     warped_grid,
-    weights_from_npz,
-    weights_to_npz,
 )
-from ui import trainer as trainer_module
-from ui.trainer import LiveTrainer, TrainingSlots
+from pages.playground.trainer import LiveTrainer, TrainingSlots
 
 
 def make_run(name="moons", hidden=(4, 4), activation="tanh", optimizer="adam", lr=0.03,

@@ -1,28 +1,39 @@
-"""The frame every page starts with: page config, shared sidebar, language and projector mode.
+"""The frame around every page: page config, the shared sidebar and the multipage navigation.
 
-    frame = page_frame("activations")
+``app.py`` draws it once per run and then runs the page the URL asks for::
+
+    page = frame.navigation()   # st.navigation over PAGES (its own menu hidden)
+    frame.draw(page)            # page config, sidebar: language, projector mode, page links
+    page.run()
+
+A page script reads what the frame decided with ``current_frame()``:
+
+    frame = current_frame()
     t = frame.t          # translator for the chosen language
     frame.style          # ChartStyle for the chosen projector mode
 
-Language and projector mode are widgets bound to the URL (``?lang=zh&projector=true``), so they
-survive page switches and a shared link opens in the same language.
+Language and projector mode live in the session and in the URL (``?lang=zh&projector=true``),
+so they survive page switches and a shared link opens in the same language.
 """
 
 from dataclasses import dataclass
 
 import streamlit as st
 
-from ui.charts.style import ChartStyle
-from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, LESSONS, Translator
+from ui.style import ChartStyle
 
-# Page key -> (file, icon). The key names the title string ``page_<key>``.
-PAGES = {
-    "home": ("app.py", ":material/home:"),
-    "activations": ("pages/1_activations.py", ":material/show_chart:"),
-    "saturation": ("pages/2_saturation.py", ":material/stacked_line_chart:"),
-    "dead_relu": ("pages/3_dead_relu.py", ":material/power_off:"),
-    "playground": ("pages/4_playground.py", ":material/model_training:"),
+HOME = "home"
+_ICONS = {
+    "home": ":material/home:",
+    "activations": ":material/show_chart:",
+    "saturation": ":material/stacked_line_chart:",
+    "dead_relu": ":material/power_off:",
+    "playground": ":material/model_training:",
 }
+# Page key -> (script, icon). The key names the title string ``page_<key>`` and, for a lesson,
+# the URL path (``/saturation``); the home page is ``/``.
+PAGES = {key: (f"pages/{key}/page.py", _ICONS[key]) for key in (HOME, *LESSONS)}
 
 TRUE_WORDS = ("1", "true", "yes", "on")
 
@@ -49,16 +60,35 @@ class Frame:
     style: ChartStyle
 
 
-def page_frame(page_key, layout="wide"):
-    """Set the page config and draw the shared sidebar; returns the page's Frame."""
+def current_frame():
+    """The language and projector mode of this run, as the frame set them."""
+    _restore_from_url()
+    lang = st.session_state.frame_lang
+    projector = bool(st.session_state.frame_projector)
+    return Frame(lang=lang, projector=projector, t=Translator(lang),
+                 style=ChartStyle(projector=projector))
+
+
+def navigation():
+    """Register every page with ``st.navigation`` (its own menu hidden: the sidebar draws
+    translated links) and return the page this run shows."""
+    t = current_frame().t
+    pages = [st.Page(path, title=t(f"page_{key}"), icon=icon, default=key == HOME,
+                     url_path=None if key == HOME else key)
+             for key, (path, icon) in PAGES.items()]
+    return st.navigation(pages, position="hidden")
+
+
+def draw(page):
+    """Page config and the shared sidebar for ``page`` (what ``navigation`` returned)."""
     t_default = Translator(DEFAULT_LANGUAGE)
+    key = page_key(page)
     st.set_page_config(
-        page_title=f"{t_default('page_' + page_key)} · {t_default('app_title')}",
+        page_title=f"{t_default('page_' + key)} · {t_default('app_title')}",
         page_icon=":material/neurology:",
-        layout=layout,
+        layout="wide",
         initial_sidebar_state="expanded",
     )
-    _restore_from_url()
     # Widget state is dropped on a page switch, so the values live under plain keys and the
     # widgets are re-seeded from them on every run.
     st.session_state.frame_lang_widget = st.session_state.frame_lang
@@ -81,7 +111,11 @@ def page_frame(page_key, layout="wide"):
     _write_to_url(lang, projector)
     if projector:
         st.html(_PROJECTOR_CSS)
-    return Frame(lang=lang, projector=projector, t=t, style=ChartStyle(projector=projector))
+
+
+def page_key(page):
+    """The PAGES key of a page returned by ``navigation``."""
+    return page.url_path or HOME
 
 
 def _keep(state_key, widget_key):

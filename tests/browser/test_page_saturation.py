@@ -6,7 +6,11 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
-    assert_no_exception, screenshot, wait_for_app, wait_for_charts, wait_for_rerun,
+    assert_no_exception,
+    screenshot,
+    wait_for_app,
+    wait_for_charts,
+    wait_for_rerun,
 )
 from ui.strings import Translator
 

@@ -2,17 +2,17 @@
 
 import streamlit as st
 
-from nn_core.dead_units import train_runs
-from ui.charts import dead_relu as charts
-from ui.controls.dead_relu import SETTINGS, training_controls, view_controls
-from ui.frame import page_frame
+from nn_core.experiments.dead_units import train_runs
+from pages.dead_relu import charts
+from pages.dead_relu.controls import SETTINGS, training_controls, view_controls
+from ui.frame import current_frame
 from ui.strings import activation_name
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
 # (TrainingRequest, runs) of the last training in this session: chart options reuse it.
 RESULTS_KEY = "dead_results"
 
-frame = page_frame("dead_relu")
+frame = current_frame()
 t, style = frame.t, frame.style
 
 

@@ -1,4 +1,4 @@
-"""Charts of the dead-ReLU page, built from the arrays of ``nn_core.dead_units.DeadUnitRun``.
+"""Charts of the dead-ReLU page, built from the arrays of ``nn_core.experiments.dead_units.DeadUnitRun``.
 
 Each function takes runs (one, or two in compare mode), the translator ``t`` for every visible
 word, and the page's ChartStyle. Colour always means the activation (the shared palette);
@@ -11,9 +11,9 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from nn_core.dead_units import DeadUnitRun, epoch_columns, pre_activation_histogram
-from ui.charts.style import ACTIVATION_COLORS, ChartStyle, styled
+from nn_core.experiments.dead_units import DeadUnitRun, epoch_columns, pre_activation_histogram
 from ui.strings import activation_name
+from ui.style import ACTIVATION_COLORS, ChartStyle, styled
 
 Translate = Callable[..., str]
 

@@ -9,7 +9,7 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from ui.charts.style import ACTIVATION_COLORS, styled
+from ui.style import ACTIVATION_COLORS, styled
 
 HISTOGRAM_CELL_WIDTH = 64
 HISTOGRAM_CELL_HEIGHT = 64

@@ -3,17 +3,26 @@ brief training run that shows which layers learn."""
 
 import streamlit as st
 
-from nn_core.depth import HEALTHY_UPDATE_RATIO, TRAINING_SAMPLES, depth_profile, training_trace
-from ui.charts import saturation as charts
-from ui.charts.style import ACTIVATION_COLORS
-from ui.controls.saturation import (
-    SETTINGS, network_controls, preset_buttons, restore_saturation_settings, training_controls,
+from nn_core.experiments.depth import (
+    HEALTHY_UPDATE_RATIO,
+    TRAINING_SAMPLES,
+    depth_profile,
+    training_trace,
 )
-from ui.frame import page_frame
+from pages.saturation import charts
+from pages.saturation.controls import (
+    SETTINGS,
+    network_controls,
+    preset_buttons,
+    restore_saturation_settings,
+    training_controls,
+)
+from ui.frame import current_frame
 from ui.strings import activation_name
+from ui.style import ACTIVATION_COLORS
 from ui.url_state import publish_settings, share_panel, show_notices
 
-frame = page_frame("saturation")
+frame = current_frame()
 t = frame.t
 
 

@@ -5,11 +5,10 @@ from functools import partial
 
 import streamlit as st
 
-from nn_core.dead_units import (
-    CLASSIFICATION_SETS, MAX_DEPTH, MAX_EPOCHS, MAX_WIDTH, OPTIMIZER_CHOICES, DeadUnitConfig,
-)
+from nn_core import OPTIMIZERS
+from nn_core.experiments.dead_units import CLASSIFICATION_SETS, DeadUnitConfig
 from nn_core.initializers import INITIALIZERS
-from ui.strings import activation_name
+from ui.strings import activation_name, initializer_name
 from ui.url_state import Setting
 
 ACTIVATION_CHOICES = ("relu", "leaky_relu", "prelu", "elu", "gelu", "swish")
@@ -17,16 +16,17 @@ ALTERNATIVE_CHOICES = ACTIVATION_CHOICES[1:]
 # A log scale from gentle to "kills most units in a few steps"; text, so the URL stays exact.
 LEARNING_RATES = ("0.0001", "0.0003", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1", "3")
 BIAS_RANGE = (-3.0, 1.0)
-WIDTH_RANGE = (2, MAX_WIDTH)
-DEPTH_RANGE = (1, MAX_DEPTH)
-EPOCH_RANGE = (10, MAX_EPOCHS)
+# Bounds that keep the slowest allowed run (compare mode: two trainings) to a few seconds.
+WIDTH_RANGE = (2, 64)
+DEPTH_RANGE = (1, 5)
+EPOCH_RANGE = (10, 200)
 SEED_RANGE = (0, 9999)
 
 SETTINGS = [
     Setting("dead_dataset", "moons", choices=CLASSIFICATION_SETS),
     Setting("dead_activation", "relu", choices=ACTIVATION_CHOICES),
     Setting("dead_lr", "0.01", choices=LEARNING_RATES),
-    Setting("dead_optimizer", "adam", choices=OPTIMIZER_CHOICES),
+    Setting("dead_optimizer", "adam", choices=OPTIMIZERS),
     Setting("dead_init", "he", choices=INITIALIZERS),
     Setting("dead_bias", 0.0, low=BIAS_RANGE[0], high=BIAS_RANGE[1]),
     Setting("dead_width", 32, low=WIDTH_RANGE[0], high=WIDTH_RANGE[1]),
@@ -35,8 +35,8 @@ SETTINGS = [
     Setting("dead_seed", 0, low=SEED_RANGE[0], high=SEED_RANGE[1]),
     Setting("dead_compare", False),
     Setting("dead_alternative", "leaky_relu", choices=ALTERNATIVE_CHOICES),
-    Setting("dead_layer", 1, low=1, high=MAX_DEPTH),
-    Setting("dead_unit", 1, low=1, high=MAX_WIDTH),
+    Setting("dead_layer", 1, low=1, high=DEPTH_RANGE[1]),
+    Setting("dead_unit", 1, low=1, high=WIDTH_RANGE[1]),
 ]
 
 
@@ -66,11 +66,11 @@ def training_controls(t):
     activation = row[1].selectbox(t("dead_activation"), ACTIVATION_CHOICES,
                                   key="dead_activation", format_func=partial(activation_name, t),
                                   help=t("dead_activation_help"))
-    optimizer = row[2].selectbox(t("dead_optimizer"), OPTIMIZER_CHOICES, key="dead_optimizer",
+    optimizer = row[2].selectbox(t("dead_optimizer"), OPTIMIZERS, key="dead_optimizer",
                                  format_func=lambda name: t(f"dead_opt_{name}"),
                                  help=t("dead_optimizer_help"))
     init = row[3].selectbox(t("dead_init"), INITIALIZERS, key="dead_init",
-                            format_func=lambda name: t(f"dead_init_{name}"),
+                            format_func=partial(initializer_name, t),
                             help=t("dead_init_help"))
     row = st.columns(4)
     learning_rate = row[0].select_slider(t("dead_lr"), LEARNING_RATES, key="dead_lr",

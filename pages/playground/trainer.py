@@ -22,8 +22,9 @@ run ``TURN_SECONDS`` goes back to the end of the queue, so everybody gets a turn
 import itertools
 import threading
 import time
+from dataclasses import dataclass, field
 
-from nn_core.playground import snapshot_of
+import numpy as np
 
 # Python runs one thread at a time (the GIL), so the server process has about one core for
 # training *and* for the script runs that draw every session's charts: a few trainings at a
@@ -262,3 +263,27 @@ def _rest(seconds, running):
     duty = min(CHUNK_SECONDS / (CHUNK_SECONDS + PAUSE_BETWEEN_CHUNKS),
                TRAINING_SHARE / max(running, 1))
     return min(seconds, 2 * CHUNK_SECONDS) * (1.0 / duty - 1.0)
+
+
+@dataclass
+class Snapshot:
+    """What the page draws from: plain copies made after a chunk of training."""
+
+    epoch: int = 0
+    theta: np.ndarray = None
+    history: dict = field(default_factory=dict)
+    gradient_norms: list = field(default_factory=list)
+    update_ratios: list = field(default_factory=list)
+    diverged: bool = False
+    reason: str = ""
+    finished: bool = False
+
+
+def snapshot_of(run):
+    """Copy everything the page needs out of a run (the run keeps training meanwhile)."""
+    return Snapshot(
+        epoch=run.epoch, theta=run.model.theta.copy(),
+        history={name: list(values) for name, values in run.history.items()},
+        gradient_norms=list(run.gradient_norms), update_ratios=list(run.update_ratios),
+        diverged=run.diverged, reason=run.reason, finished=run.finished,
+    )

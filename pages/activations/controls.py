@@ -11,7 +11,7 @@ from functools import partial
 import streamlit as st
 
 from nn_core.activations import ACTIVATIONS
-from nn_core.explore import MAXOUT_TARGETS
+from nn_core.experiments.explore import MAXOUT_TARGETS
 from ui.strings import activation_name
 from ui.url_state import Setting
 

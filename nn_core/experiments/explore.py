@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from nn_core._checks import check_choice, check_int, check_number
-from nn_core.activations import ACTIVATION_PARAMS, ACTIVATIONS, get_activation, softmax
+from nn_core.activations import ACTIVATIONS, get_activation, softmax
 from nn_core.layers import Maxout
 from nn_core.model import MLP
 from nn_core.optimizers import Adam
@@ -44,15 +44,13 @@ CHECK_TOLERANCE = 1e-6
 # --- activation curves ----------------------------------------------------------------------
 
 def make_activation(name, params=None):
-    """The layer ``name`` built with those of ``params`` it accepts.
+    """The layer ``name`` built with its entry of ``params``.
 
     ``params`` maps activation name -> keyword arguments, e.g. ``{"elu": {"alpha": 0.5}}``; an
-    activation without an entry uses its defaults (``nn_core.ACTIVATION_PARAMS``).
+    activation without an entry uses its defaults (``nn_core.ACTIVATION_PARAMS``). An entry
+    naming a parameter the activation does not take is refused, as ``get_activation`` does.
     """
-    check_choice("activation", name, list(ACTIVATIONS))
-    accepted = ACTIVATION_PARAMS.get(name, {})
-    own = (params or {}).get(name, {})
-    return get_activation(name, **{key: own[key] for key in own if key in accepted})
+    return get_activation(name, **(params or {}).get(name, {}))
 
 
 def symmetric_grid(half_range, n_points):

@@ -2,19 +2,19 @@
 
 import streamlit as st
 
-from nn_core.playground import available_features
-from ui import playground_views as views
-from ui.controls.playground import (
+from pages.playground import views
+from pages.playground.controls import (
     SETTINGS,
     data_controls,
     feature_controls,
     network_controls,
     training_controls,
 )
-from ui.frame import page_frame
+from pages.playground.model import available_features
+from ui.frame import current_frame
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
-frame = page_frame("playground")
+frame = current_frame()
 t = frame.t
 
 st.title(t("page_playground"))

@@ -23,23 +23,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from nn_core._checks import check_choice, check_int, check_number
-from nn_core.activations import Activation, PReLU
-from nn_core.datasets import DATASETS, make_dataset
-from nn_core.model import MLP
-from nn_core.optimizers import SGD, Adam
+from nn_core._checks import check_choice, check_int, check_number, check_parameter_count
+from nn_core.activations import PReLU
+from nn_core.datasets import DATASETS, MAX_SAMPLES, make_dataset
+from nn_core.diagnostics import activity_rate, hidden_signals
+from nn_core.model import MLP, count_parameters
+from nn_core.optimizers import OPTIMIZERS, make_optimizer
 from nn_core.training import evaluate, fit
 
-# Bounds that keep the slowest allowed run to a few seconds on one core.
-MAX_WIDTH = 64
-MAX_DEPTH = 5
-MAX_EPOCHS = 200
-MAX_SAMPLES = 1000
-MAX_LEARNING_RATE = 10.0
-MAX_ABS_BIAS = 10.0
+# Every epoch adds a record of every unit (its activity rate): this bounds the records' size.
+MAX_RECORDED_EPOCHS = 10_000
 
-# "momentum" is heavy-ball SGD with the classic 0.9.
-OPTIMIZER_CHOICES = ("sgd", "momentum", "adam")
 CLASSIFICATION_SETS = tuple(name for name, info in DATASETS.items()
                             if info.task == "classification")
 
@@ -61,6 +55,12 @@ class DeadUnitConfig:
     n_samples: int = 300
     noise: float = 0.15
     batch_size: int = 32
+
+    @property
+    def layer_sizes(self):
+        """[inputs, width, ..., width, classes] for the data set."""
+        info = DATASETS[self.dataset]
+        return [info.n_features] + [self.width] * self.depth + [info.default_classes]
 
 
 @dataclass
@@ -119,60 +119,40 @@ class DeadUnitRun:
 
 
 def check_config(config):
-    """Return ``config`` if every field is in its allowed range; else raise ValueError."""
+    """Return ``config`` if every field is in its allowed range; else raise ValueError.
+
+    Sizes are bounded by the engine itself (``MLP``'s parameter limit, ``make_dataset``'s
+    sample limit) and the records by ``MAX_RECORDED_EPOCHS``; an app sets tighter bounds of
+    its own for what fits a click.
+    """
     check_choice("data set", config.dataset, CLASSIFICATION_SETS)
-    check_choice("optimiser", config.optimizer, OPTIMIZER_CHOICES)
-    check_number("learning rate", config.learning_rate, 0.0, MAX_LEARNING_RATE, low_open=True)
-    check_number("initial bias", config.initial_bias, -MAX_ABS_BIAS, MAX_ABS_BIAS)
-    check_int("width", config.width, 1, MAX_WIDTH)
-    check_int("depth", config.depth, 1, MAX_DEPTH)
-    check_int("epochs", config.epochs, 0, MAX_EPOCHS)
+    check_choice("optimiser", config.optimizer, OPTIMIZERS)
+    check_number("learning rate", config.learning_rate, 0.0, 1e6, low_open=True)
+    check_number("initial bias", config.initial_bias, -1e3, 1e3)
+    check_int("width", config.width, 1)
+    check_int("depth", config.depth, 1)
+    check_int("epochs", config.epochs, 0, MAX_RECORDED_EPOCHS)
     check_int("seed", config.seed, 0, 2**32 - 1)
     check_int("n_samples", config.n_samples, 10, MAX_SAMPLES)
     check_int("batch_size", config.batch_size, 1)
+    check_parameter_count(count_parameters(config.layer_sizes))
     return config
 
 
-def make_optimizer(name, learning_rate):
-    """The optimiser called ``name`` (one of OPTIMIZER_CHOICES) with the given learning rate."""
-    check_choice("optimiser", name, OPTIMIZER_CHOICES)
-    if name == "adam":
-        return Adam(learning_rate)
-    return SGD(learning_rate, momentum=0.9 if name == "momentum" else 0.0)
-
-
 def build_model(config):
-    """The MLP of ``config``, with every hidden bias set to ``config.initial_bias``.
+    """The MLP of ``config``, every hidden bias starting at ``config.initial_bias``.
 
     Weights come from ``np.random.default_rng(config.seed)`` layer by layer, and no activation
     draws random numbers, so two configs that differ only in activation start from identical
     weights: a fair comparison.
     """
-    n_classes = DATASETS[config.dataset].default_classes
-    sizes = [DATASETS[config.dataset].n_features] + [config.width] * config.depth + [n_classes]
-    model = MLP(sizes, activation=config.activation, init=config.init, seed=config.seed)
-    for dense in model.dense_layers()[:-1]:
-        dense.b[...] = config.initial_bias  # in place: b is a view into the model's theta
-    return model
-
-
-def hidden_signals(model, X):
-    """One forward pass of X; returns [(z, a)] per hidden layer: pre-activation and output."""
-    model._forward(X)
-    return [(layer.x, layer.y) for layer in model.layers if isinstance(layer, Activation)]
+    return MLP(config.layer_sizes, activation=config.activation, init=config.init, seed=config.seed,
+               hidden_bias=config.initial_bias)
 
 
 def activity_rates(model, X):
-    """Per hidden layer, each unit's activity rate on X: mean over rows of [a != 0].
-
-    A unit is dead on X exactly when its rate is 0 (its output is 0 for every row).
-    """
-    return [unit_activity(a) for _, a in hidden_signals(model, X)]
-
-
-def unit_activity(outputs):
-    """(n_units,) fraction of rows of ``outputs`` (n_samples, n_units) on which each unit != 0."""
-    return np.mean(outputs != 0.0, axis=0)
+    """Per hidden layer, each unit's activity rate on X (0 for a unit dead on X)."""
+    return [activity_rate(a) for _, a in hidden_signals(model, X)]
 
 
 def prelu_alphas(model):
@@ -197,7 +177,7 @@ class _Recorder:
         self.epochs.append(epoch)
         self.loss.append(loss)
         self.accuracy.append(accuracy)
-        self.rates.append([unit_activity(a) for _, a in signals])
+        self.rates.append([activity_rate(a) for _, a in signals])
         self.slopes.append(prelu_alphas(model))
         self.last_z = np.stack([z for z, _ in signals])
 

@@ -2,22 +2,47 @@
 
 import streamlit as st
 
-from nn_core.explore import (
-    activation_curves, activation_properties, activation_source, fit_sine, linear_collapse,
-    make_activation, maxout_approximation, relative_costs, relu_units_curve, softmax_overflow_demo,
+from nn_core.experiments.explore import (
+    activation_curves,
+    activation_properties,
+    activation_source,
+    fit_sine,
+    linear_collapse,
+    make_activation,
+    maxout_approximation,
+    relative_costs,
+    relu_units_curve,
+    softmax_overflow_demo,
     softmax_with_temperature,
 )
-from ui.charts.activations import (
-    collapse_chart, collapse_formulas, maxout_chart, overflow_table, properties_table,
-    relu_units_chart, sine_fit_chart, slopes_chart, softmax_chart, training_loss_chart,
+from pages.activations.charts import (
+    collapse_chart,
+    collapse_formulas,
+    maxout_chart,
+    overflow_table,
+    properties_table,
+    relu_units_chart,
+    sine_fit_chart,
+    slopes_chart,
+    softmax_chart,
+    training_loss_chart,
     values_chart,
 )
-from ui.controls.activations import (
-    SETTINGS, code_controls, comparison_controls, current_comparison, current_parameters,
-    keep_settings, lesson_tabs, maxout_controls, overflow_controls, parameter_controls,
-    relu_unit_controls, softmax_controls,
+from pages.activations.controls import (
+    SETTINGS,
+    code_controls,
+    comparison_controls,
+    current_comparison,
+    current_parameters,
+    keep_settings,
+    lesson_tabs,
+    maxout_controls,
+    overflow_controls,
+    parameter_controls,
+    relu_unit_controls,
+    softmax_controls,
 )
-from ui.frame import page_frame
+from ui.frame import current_frame
 from ui.strings import activation_name
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
@@ -29,7 +54,7 @@ cached_costs = st.cache_data(max_entries=1, show_spinner=False)(relative_costs)
 cached_collapse = st.cache_data(max_entries=1, show_spinner=False)(linear_collapse)
 cached_sine_fit = st.cache_data(max_entries=1, show_spinner=False)(fit_sine)
 
-frame = page_frame("activations")
+frame = current_frame()
 t, style = frame.t, frame.style
 st.title(t("act_title"))
 st.markdown(t("act_intro"))

@@ -12,8 +12,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.charts.style import CLASS_COLORS, DIVERGING_SCHEME, PALETTE, ChartStyle, styled
 from ui.strings import Translator
+from ui.style import CLASS_COLORS, DIVERGING_SCHEME, PALETTE, ChartStyle, styled
 
 TRAIN_COLOR, TEST_COLOR = PALETTE[0], PALETTE[1]
 MAX_CURVE_POINTS = 1500  # longer histories are thinned evenly (the browser draws them faster)

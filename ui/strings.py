@@ -1,4 +1,44 @@
-"""Strings shared by every page: the frame, the sidebar, the home page, generic messages."""
+"""Every string the user sees, in English and Simplified Chinese, looked up by key.
+
+The strings every page shares (the frame, the sidebar, the home page, generic messages and the
+display names of activations and initialisers) are the ``EN`` and ``ZH`` tables below; each
+lesson keeps its own two tables in ``pages/<lesson>/strings.py``, with keys prefixed by the
+lesson. ``tests/test_frame.py`` checks that every pair of tables has the same keys and format
+fields, and that no key is defined twice. Strings may contain ``str.format`` fields:
+``t("epoch_of", epoch=3, total=10)``.
+"""
+
+import importlib
+import sys
+from types import MappingProxyType
+
+LANGUAGES = {"en": "English", "zh": "简体中文"}
+DEFAULT_LANGUAGE = "en"
+# The lessons, in the order the sidebar lists them: each is a folder ``pages/<lesson>/``.
+LESSONS = ("activations", "saturation", "dead_relu", "playground")
+
+
+class Translator:
+    """``t(key, **fields)`` -> the text for ``key`` in one language, with fields filled in."""
+
+    def __init__(self, lang):
+        self.lang = lang if lang in LANGUAGES else DEFAULT_LANGUAGE
+        self.table = TABLES[self.lang]
+
+    def __call__(self, key, **fields):
+        text = self.table[key]
+        return text.format(**fields) if fields else text
+
+
+def activation_name(t, name):
+    """The display name of an activation (e.g. "Leaky ReLU"), the same on every page."""
+    return t(f"act_name_{name}")
+
+
+def initializer_name(t, name):
+    """The display name of a weight initialiser (e.g. "Xavier (Glorot)"), the same everywhere."""
+    return t(f"init_name_{name}")
+
 
 EN = {
     "app_title": "Activation Lab",
@@ -46,6 +86,11 @@ EN = {
     "act_name_softsign": "Softsign",
     "act_name_hard_sigmoid": "Hard sigmoid",
     "act_name_hard_tanh": "Hard tanh",
+    # initialiser names, shared by every page
+    "init_name_normal_0.01": "Normal, std 0.01",
+    "init_name_normal_1.0": "Normal, std 1.0",
+    "init_name_xavier": "Xavier (Glorot)",
+    "init_name_he": "He (Kaiming)",
 }
 
 ZH = {
@@ -94,4 +139,23 @@ ZH = {
     "act_name_softsign": "Softsign",
     "act_name_hard_sigmoid": "Hard Sigmoid",
     "act_name_hard_tanh": "Hard Tanh",
+    # initialiser names, shared by every page
+    "init_name_normal_0.01": "正态分布，标准差 0.01",
+    "init_name_normal_1.0": "正态分布，标准差 1.0",
+    "init_name_xavier": "Xavier（Glorot）",
+    "init_name_he": "He（Kaiming）",
 }
+
+
+def string_modules():
+    """This module and every lesson's strings module: each has an ``EN`` and a ``ZH`` table."""
+    return [sys.modules[__name__]] + [importlib.import_module(f"pages.{lesson}.strings")
+                                      for lesson in LESSONS]
+
+
+# {language: {key: text}} over every strings module: constants, read-only for every session.
+TABLES = MappingProxyType({
+    lang: MappingProxyType({key: text for module in string_modules()
+                            for key, text in getattr(module, table).items()})
+    for lang, table in (("en", "EN"), ("zh", "ZH"))
+})

@@ -2,7 +2,7 @@
 
 The page calls these in order; each draws one part of the page. Live panels are
 ``st.fragment(run_every=...)`` functions that redraw from the trainer's latest snapshot while
-training runs in its worker thread (see ``ui.trainer``).
+training runs in its worker thread (see ``pages.playground.trainer``).
 """
 
 import hashlib
@@ -11,36 +11,37 @@ import time
 import numpy as np
 import streamlit as st
 
-from nn_core import gradient_check
-from nn_core.playground import (
+from nn_core import confusion_matrix, gradient_check
+from pages.playground import charts
+from pages.playground.compare import compare_with_sklearn
+from pages.playground.controls import view_controls, warp_controls
+from pages.playground.files import (
+    UploadError,
+    history_to_csv,
+    parse_csv,
+    template_csv,
+    weights_from_npz,
+    weights_to_npz,
+)
+from pages.playground.model import (
     GRADCHECK_MAX_PARAMETERS,
     TrainingRun,
-    UploadError,
-    compare_with_sklearn,
-    confusion_matrix,
     feature_matrix,
     gradient_check_subset,
     heatmap_resolution,
     hidden_projection,
-    history_to_csv,
     input_grid,
     make_playground_data,
     model_with_weights,
     network_diagram,
     output_map,
-    parse_csv,
     plane_extent,
     split_data,
-    template_csv,
     unit_maps,
     warped_grid,
-    weights_from_npz,
-    weights_to_npz,
 )
-from ui.charts import playground as charts
-from ui.controls.playground import view_controls, warp_controls
+from pages.playground.trainer import LiveTrainer
 from ui.strings import activation_name
-from ui.trainer import LiveTrainer
 
 REFRESH_SECONDS = 0.5  # how often the boundary and curves redraw while training runs
 # The detailed views hold many more marks; redrawing them less often keeps the browser free

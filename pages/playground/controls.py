@@ -6,18 +6,17 @@ from functools import partial
 
 import streamlit as st
 
-from nn_core import ACTIVATIONS, DATASETS, INITIALIZERS
-from nn_core.playground import (
+from nn_core import ACTIVATIONS, DATASETS, INITIALIZERS, OPTIMIZERS
+from pages.playground.model import (
     FEATURES,
     MAX_HIDDEN,
     MAX_UNITS,
-    OPTIMIZER_KINDS,
     NetworkSpec,
     TrainingConfig,
     available_features,
     nearest_class_count,
 )
-from ui.strings import activation_name
+from ui.strings import activation_name, initializer_name
 from ui.url_state import Setting
 
 UPLOAD = "upload"
@@ -42,7 +41,7 @@ SETTINGS = [
       for i in range(1, MAX_HIDDEN + 1)],
     Setting("pg_init", "xavier", choices=INITIALIZERS),
     Setting("pg_seed", 0, low=0, high=9999),
-    Setting("pg_optimizer", "adam", choices=OPTIMIZER_KINDS),
+    Setting("pg_optimizer", "adam", choices=OPTIMIZERS),
     Setting("pg_lr", "0.01", choices=LEARNING_RATES),
     Setting("pg_momentum", 0.9, low=0.0, high=0.99),
     Setting("pg_batch", 10, low=1, high=200),
@@ -139,7 +138,7 @@ def network_controls(t, features, task, n_outputs):
             t("pg_activation", layer=i), tuple(ACTIVATIONS), key=f"pg_act_{i}",
             format_func=partial(activation_name, t), help=t("pg_activation_help")))
     init = st.selectbox(t("pg_init"), INITIALIZERS, key="pg_init",
-                        format_func=lambda name: t(f"pg_init_{name}"), help=t("pg_init_help"))
+                        format_func=partial(initializer_name, t), help=t("pg_init_help"))
     seed = st.number_input(t("pg_seed"), 0, 9999, step=1, key="pg_seed", help=t("pg_seed_help"))
     st.button(t("pg_reinit"), key="pg_reinit_button", icon=":material/casino:",
               help=t("pg_reinit_help"), on_click=_bump, args=("pg_seed", 9999), width="stretch")
@@ -150,7 +149,7 @@ def network_controls(t, features, task, n_outputs):
 def training_controls(t):
     """Optimiser, learning rate, batch size, penalties and stop condition -> TrainingConfig."""
     optimizer = st.segmented_control(
-        t("pg_optimizer"), OPTIMIZER_KINDS, key="pg_optimizer", required=True,
+        t("pg_optimizer"), OPTIMIZERS, key="pg_optimizer", required=True,
         format_func=lambda name: t(f"pg_optimizer_{name}"), help=t("pg_optimizer_help"))
     st.select_slider(t("pg_lr"), LEARNING_RATES, key="pg_lr", help=t("pg_lr_help"))
     if optimizer == "momentum":

@@ -5,9 +5,9 @@ from functools import partial
 
 import streamlit as st
 
-from nn_core.depth import MAX_BATCH, MAX_DEPTH, MAX_WIDTH
+from nn_core.experiments.depth import MAX_BATCH, MAX_DEPTH, MAX_WIDTH
 from nn_core.initializers import INITIALIZERS
-from ui.strings import activation_name
+from ui.strings import activation_name, initializer_name
 from ui.url_state import Setting, restore_settings
 
 ACTIVATION_CHOICES = ("tanh", "sigmoid", "relu", "leaky_relu", "elu", "selu", "gelu", "swish",
@@ -106,7 +106,7 @@ def network_controls(t):
         help=t("sat_activations_help"),
     )
     init = row[1].selectbox(t("sat_init"), INITIALIZERS, key="sat_init",
-                            format_func=lambda name: t(f"sat_init_{name}"),
+                            format_func=partial(initializer_name, t),
                             help=t("sat_init_help"))
     gain = row[2].slider(t("sat_gain"), *GAIN_RANGE, step=0.05, key="sat_gain",
                          help=t("sat_gain_help"))

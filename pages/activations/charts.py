@@ -15,8 +15,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from ui.charts.style import ACTIVATION_COLORS, ACTIVATION_DASHES, PALETTE, styled
 from ui.strings import activation_name
+from ui.style import ACTIVATION_COLORS, ACTIVATION_DASHES, PALETTE, styled
 
 SOLID, DASHED, DOTTED = [1, 0], [7, 4], [2, 3]
 TARGET_COLOR = "#777777"  # the reference curve: grey and dashed, behind what is drawn over it
