@@ -65,12 +65,12 @@ def one_tick(run, epochs, t, style):
     extent = plane_extent(data.X_train, data.X_test)
     grid = input_grid(extent, 2, BOUNDARY_RESOLUTION)
     splits = [(data.X_train, data.y_train, "train"), (data.X_test, data.y_test, "test")]
-    boundary = charts.boundary_chart(grid, output_map(model, spec.features, grid), splits,
-                                     data.n_classes, t=t, style=style)
-    curves = [charts.history_chart(snapshot.history, metric, t=t, style=style)
+    boundary = charts.boundary_chart(t, style, grid, output_map(model, spec.features, grid),
+                                     splits, data.n_classes)
+    curves = [charts.history_chart(t, style, snapshot.history, metric)
               for metric in ("loss", "accuracy")]
     unit_grid = input_grid(extent, 2, heatmap_resolution(sum(spec.hidden)))
-    heatmaps = [charts.unit_heatmaps_chart(unit_grid, outputs, f"layer {i}", t=t, style=style)
+    heatmaps = [charts.unit_heatmaps_chart(t, style, unit_grid, outputs, f"layer {i}")
                 for i, outputs in enumerate(unit_maps(model, spec.features, unit_grid), 1)]
     payload = [chart_bytes(chart) for chart in [boundary, *curves, *heatmaps]]
     end = time.perf_counter()

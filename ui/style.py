@@ -25,11 +25,20 @@ CLASS_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
 DIVERGING_SCHEME = "blueorange"
 
 
+# Projector mode's larger type needs more room: Streamlit fits the whole chart (titles and
+# legends too) into its height, so every chart grows by this factor to keep its plot area.
+PROJECTOR_SCALE = 1.35
+
+
 @dataclass(frozen=True)
 class ChartStyle:
     """Sizes that projector mode enlarges."""
 
     projector: bool = False
+
+    def height(self, pixels):
+        """A chart height in pixels, enlarged in projector mode."""
+        return round(pixels * PROJECTOR_SCALE) if self.projector else pixels
 
     @property
     def font_size(self):

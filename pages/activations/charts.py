@@ -80,11 +80,6 @@ def _tooltips(titles, y_format=".3f"):
 _HOVER_POINTS = alt.OverlayMarkDef(opacity=0, size=60, filled=True)
 
 
-def _height(style, height):
-    """Projector mode has larger type, so the plot keeps its size only if the chart grows."""
-    return round(height * 1.25) if style.projector else height
-
-
 def _x_axis(x, title):
     domain = [float(x[0]), float(x[-1])]
     return alt.X("x:Q", title=title, scale=alt.Scale(domain=domain, nice=False))
@@ -107,7 +102,7 @@ def _height_with_legend(style, height, n_series):
     """The chart's height plus room for the legend rows past the first, so that a legend of
     16 activations does not squeeze the plot itself."""
     extra_rows = max(0, -(-n_series // max(1, _legend_columns(style, n_series))) - 1)
-    return _height(style, height) + extra_rows * (style.font_size + 8)
+    return style.height(height) + extra_rows * (style.font_size + 8)
 
 
 def _activation_chart(x, curves, labels, titles, style, checks=None, height=360):
@@ -195,7 +190,7 @@ def _lines_chart(x, lines, titles, style, height=380, y_limits=None):
                                     scale=scale(lambda line: width / 2 if line.thin else width)),
         detail="group:N", tooltip=_tooltips(titles),
     )
-    return styled(chart, style, _height(style, height))
+    return styled(chart, style, style.height(height))
 
 
 def _probability_bars(labels, probabilities, titles, style, height=300):
@@ -210,7 +205,7 @@ def _probability_bars(labels, probabilities, titles, style, height=300):
     bars = base.mark_bar(color=NETWORK_COLOR, cornerRadiusTopLeft=4, cornerRadiusTopRight=4)
     text = base.mark_text(dy=-10, fontSize=style.font_size, color=style.text_color).encode(
         text=alt.Text("p:Q", format=".1%"))
-    return styled((bars + text).properties(title=titles.title), style, _height(style, height))
+    return styled((bars + text).properties(title=titles.title), style, style.height(height))
 
 
 def _loss_chart(losses, titles, style, height=300):
@@ -223,18 +218,18 @@ def _loss_chart(losses, titles, style, height=300):
         tooltip=[alt.Tooltip("epoch:Q", title=titles.x),
                  alt.Tooltip("loss:Q", title=titles.y, format=".2e")],
     )
-    return styled(chart.properties(title=titles.title), style, _height(style, height))
+    return styled(chart.properties(title=titles.title), style, style.height(height))
 
 
 # --- the page's charts, titled in the reader's language ---------------------------------------
 
-def values_chart(x, values, t, style):
+def values_chart(t, style, x, values):
     """f(x) of the activations in ``values`` ({name: array on x})."""
     return _activation_chart(x, values, _names(values, t), Titles(
         t("act_chart_values"), t("act_axis_x"), t("act_axis_value"), t("act_series")), style)
 
 
-def slopes_chart(x, slopes, t, style, checks=None):
+def slopes_chart(t, style, x, slopes, checks=None):
     """f'(x) from backward, with optional finite-difference dots (check_x, {name: array})."""
     return _activation_chart(x, slopes, _names(slopes, t), Titles(
         t("act_chart_slopes"), t("act_axis_x"), t("act_axis_slope"), t("act_series")), style,
@@ -249,14 +244,14 @@ def _lesson_titles(key, t, **fields):
     return Titles(t(key, **fields), "x", t("act_axis_y"), t("act_series"))
 
 
-def softmax_chart(probabilities, t, style):
+def softmax_chart(t, style, probabilities):
     """The softmax probabilities of the classes, as bars."""
     labels = [t("act_class_label", i=i + 1) for i in range(len(probabilities))]
     return _probability_bars(labels, probabilities, Titles(
         t("act_chart_softmax"), t("act_axis_class"), t("act_axis_probability")), style)
 
 
-def collapse_chart(x, target, linear_stack, collapsed, relu_stack, t, style):
+def collapse_chart(t, style, x, target, linear_stack, collapsed, relu_stack):
     """sin(x), the two linear layers, their one-layer collapse (on top) and the ReLU stack."""
     return _lines_chart(x, [
         Line(t("act_series_target"), target, TARGET_COLOR, DASHED),
@@ -266,7 +261,7 @@ def collapse_chart(x, target, linear_stack, collapsed, relu_stack, t, style):
     ], _lesson_titles("act_chart_linear", t), style)
 
 
-def relu_units_chart(x, target, contributions, output, t, style):
+def relu_units_chart(t, style, x, target, contributions, output):
     """sin(x), each hand-set unit's contribution v relu(w x + b), and their sum.
 
     The y axis stays on sin's scale (contributions running off it are clipped), so that
@@ -280,7 +275,7 @@ def relu_units_chart(x, target, contributions, output, t, style):
     ], _lesson_titles("act_chart_units", t), style, y_limits=(-2.0, 2.0))
 
 
-def sine_fit_chart(x, target, prediction, t, style):
+def sine_fit_chart(t, style, x, target, prediction):
     """sin(x) and what the trained [1, 8, 8, 1] network draws."""
     return _lines_chart(x, [
         Line(t("act_series_target"), target, TARGET_COLOR, DASHED),
@@ -288,12 +283,12 @@ def sine_fit_chart(x, target, prediction, t, style):
     ], _lesson_titles("act_chart_fit", t), style)
 
 
-def training_loss_chart(losses, t, style):
+def training_loss_chart(t, style, losses):
     return _loss_chart(losses, Titles(t("act_chart_loss"), t("act_axis_epoch"),
                                       t("act_axis_loss")), style, height=260)
 
 
-def maxout_chart(x, target, pieces, output, target_name, y_limits, t, style):
+def maxout_chart(t, style, x, target, pieces, output, target_name, y_limits):
     """The convex target, the k pieces (thin) and the maxout output, their max."""
     return _lines_chart(x, [
         Line(t(f"act_target_{target_name}"), target, TARGET_COLOR, DASHED),
@@ -313,7 +308,7 @@ def number(value, digits=3):
     return f"{value:.{digits}g}".replace("-", "−")
 
 
-def describe_regions(intervals, t):
+def describe_regions(t, intervals):
     """Intervals of the grid as text: 'x ≤ −4.6, x ≥ 4.6', 'everywhere' or 'nowhere'."""
     if not intervals:
         return t("act_region_nowhere")
@@ -333,7 +328,7 @@ def describe_regions(intervals, t):
     return ", ".join(parts)
 
 
-def properties_table(properties, costs, t):
+def properties_table(t, properties, costs):
     """One row per activation: metadata, measured slopes and regions, relative cost."""
     def yes_no(flag):
         return "✓ " + t("yes") if flag else "✗ " + t("no")
@@ -346,14 +341,14 @@ def properties_table(properties, costs, t):
         t("act_col_monotonic"): yes_no(p.monotonic),
         t("act_col_smooth"): yes_no(p.smooth),
         t("act_col_max_slope"): number(p.max_slope),
-        t("act_col_saturates"): describe_regions(p.saturated, t),
-        t("act_col_zero_grad"): describe_regions(p.zero_gradient, t),
+        t("act_col_saturates"): describe_regions(t, p.saturated),
+        t("act_col_zero_grad"): describe_regions(t, p.zero_gradient),
         t("act_col_cost"): t("act_cost_fmt", cost=costs[p.name]),
     } for p in properties]
     return pd.DataFrame(rows)
 
 
-def overflow_table(demo, t):
+def overflow_table(t, demo):
     """The naive and the stable softmax side by side, inf and nan shown as such."""
     def column(values):
         return [f"{v:.4g}" for v in values]

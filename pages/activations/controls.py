@@ -10,7 +10,7 @@ from functools import partial
 
 import streamlit as st
 
-from nn_core.activations import ACTIVATIONS
+from nn_core import ACTIVATION_PARAMS, ACTIVATIONS
 from nn_core.experiments.explore import MAXOUT_TARGETS
 from ui.strings import activation_name
 from ui.url_state import Setting
@@ -18,10 +18,6 @@ from ui.url_state import Setting
 ACTIVATION_NAMES = tuple(ACTIVATIONS)
 DEFAULT_NAMES = ("relu", "sigmoid", "tanh")
 HALF_RANGE = (1.0, 20.0)
-LEAKY_ALPHA = (0.0, 1.0)
-ELU_ALPHA = (0.0, 3.0)
-PRELU_ALPHA = (0.0, 1.0)
-BETA = (0.1, 5.0)
 LOGIT = (-5.0, 5.0)
 DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0)
 TEMPERATURE = (0.1, 10.0)
@@ -33,8 +29,20 @@ UNIT_OUTPUT = (-2.0, 2.0)
 # is left for the student to bend the curve back down (w 1, b -1.5, v -1.2 or so).
 DEFAULT_UNITS = ((1.0, 3.0, -0.6), (1.0, 1.5, 1.2), (1.0, -1.5, 0.0))
 MAXOUT_PIECES = (1, 16)
-PARAMETER_KEYS = ("act_leaky_alpha", "act_elu_alpha", "act_prelu_alpha", "act_swish_beta",
-                  "act_softplus_beta", "act_gelu_approximate")
+LEAKY_ALPHA = (0.0, 1.0)
+ELU_ALPHA = (0.0, 3.0)
+PRELU_ALPHA = (0.0, 1.0)
+BETA = (0.1, 5.0)
+# The activations' own parameters, one widget each: (setting key, activation, parameter, slider
+# range and step; None for an on/off switch). Defaults come from nn_core.ACTIVATION_PARAMS.
+PARAMETER_WIDGETS = (
+    ("act_leaky_alpha", "leaky_relu", "alpha", (*LEAKY_ALPHA, 0.01)),
+    ("act_elu_alpha", "elu", "alpha", (*ELU_ALPHA, 0.05)),
+    ("act_prelu_alpha", "prelu", "alpha", (*PRELU_ALPHA, 0.01)),
+    ("act_swish_beta", "swish", "beta", (*BETA, 0.1)),
+    ("act_softplus_beta", "softplus", "beta", (*BETA, 0.1)),
+    ("act_gelu_approximate", "gelu", "approximate", None),
+)
 
 
 def _range_setting(key, default, bounds):
@@ -48,12 +56,9 @@ SETTINGS = [
     Setting("act_names", list(DEFAULT_NAMES), choices=ACTIVATION_NAMES),
     _range_setting("act_half_range", 6.0, HALF_RANGE),
     Setting("act_show_checks", True),
-    _range_setting("act_leaky_alpha", 0.01, LEAKY_ALPHA),
-    _range_setting("act_elu_alpha", 1.0, ELU_ALPHA),
-    _range_setting("act_prelu_alpha", 0.25, PRELU_ALPHA),
-    _range_setting("act_swish_beta", 1.0, BETA),
-    _range_setting("act_softplus_beta", 1.0, BETA),
-    Setting("act_gelu_approximate", False),
+    *[Setting(key, ACTIVATION_PARAMS[name][parameter],
+              *((bounds[0], bounds[1]) if bounds else ()))
+      for key, name, parameter, bounds in PARAMETER_WIDGETS],
     Setting("act_code_name", "relu", choices=ACTIVATION_NAMES),
     *[_range_setting(f"act_logit_{i}", value, LOGIT) for i, value in enumerate(DEFAULT_LOGITS)],
     _range_setting("act_temperature", 1.0, TEMPERATURE),
@@ -137,23 +142,21 @@ def current_comparison():
 
 def current_parameters():
     """The activations' parameters as they stand, without drawing their widgets."""
-    return _parameters(*(st.session_state[key] for key in PARAMETER_KEYS))
+    return _parameters({key: st.session_state[key] for key, *_ in PARAMETER_WIDGETS})
 
 
-def _parameters(leaky, elu, prelu, swish, softplus, approximate):
-    return {
-        "leaky_relu": {"alpha": leaky},
-        "elu": {"alpha": elu},
-        "prelu": {"alpha": prelu},
-        "swish": {"beta": swish},
-        "softplus": {"beta": softplus},
-        "gelu": {"approximate": approximate},
-    }
+def _parameters(values):
+    """``{activation: {parameter: value}}`` for nn_core, from the widgets' values by key."""
+    params = {}
+    for key, name, parameter, _ in PARAMETER_WIDGETS:
+        params.setdefault(name, {})[parameter] = values[key]
+    return params
 
 
 def comparison_controls(t):
     """Which activations to draw, over which x range, with or without the numeric check."""
-    names = st.multiselect(t("act_names"), ACTIVATION_NAMES, format_func=partial(activation_name, t),
+    names = st.multiselect(t("act_names"), ACTIVATION_NAMES,
+                           format_func=partial(activation_name, t),
                            key="act_names", help=t("act_names_help"))
     left, right = st.columns([3, 2], vertical_alignment="bottom")
     half_range = left.slider(t("act_half_range"), *HALF_RANGE, step=0.5, key="act_half_range",
@@ -168,26 +171,24 @@ def parameter_controls(t):
 
     All of them are drawn whichever activations are picked, so the row does not jump about.
     """
+    values = {}
     with st.expander(t("act_parameters"), expanded=False, icon=":material/tune:"):
         columns = st.columns(3)
-        leaky = columns[0].slider(t("act_leaky_alpha"), *LEAKY_ALPHA, step=0.01,
-                                  key="act_leaky_alpha", help=t("act_leaky_alpha_help"))
-        elu = columns[1].slider(t("act_elu_alpha"), *ELU_ALPHA, step=0.05, key="act_elu_alpha",
-                                help=t("act_elu_alpha_help"))
-        prelu = columns[2].slider(t("act_prelu_alpha"), *PRELU_ALPHA, step=0.01,
-                                  key="act_prelu_alpha", help=t("act_prelu_alpha_help"))
-        swish = columns[0].slider(t("act_swish_beta"), *BETA, step=0.1, key="act_swish_beta",
-                                  help=t("act_swish_beta_help"))
-        softplus = columns[1].slider(t("act_softplus_beta"), *BETA, step=0.1,
-                                     key="act_softplus_beta", help=t("act_softplus_beta_help"))
-        approximate = columns[2].toggle(t("act_gelu_approximate"), key="act_gelu_approximate",
-                                        help=t("act_gelu_approximate_help"))
-    return _parameters(leaky, elu, prelu, swish, softplus, approximate)
+        for i, (key, _, _, bounds) in enumerate(PARAMETER_WIDGETS):
+            column = columns[i % len(columns)]
+            if bounds is None:
+                values[key] = column.toggle(t(key), key=key, help=t(f"{key}_help"))
+            else:
+                low, high, step = bounds
+                values[key] = column.slider(t(key), low, high, step=step, key=key,
+                                            help=t(f"{key}_help"))
+    return _parameters(values)
 
 
 def code_controls(t):
     """Which activation's source code to show."""
-    return st.selectbox(t("act_code_name"), ACTIVATION_NAMES, format_func=partial(activation_name, t),
+    return st.selectbox(t("act_code_name"), ACTIVATION_NAMES,
+                        format_func=partial(activation_name, t),
                         key="act_code_name", help=t("act_code_name_help"))
 
 

@@ -2,46 +2,8 @@
 
 import streamlit as st
 
-from nn_core.experiments.explore import (
-    activation_curves,
-    activation_properties,
-    activation_source,
-    fit_sine,
-    linear_collapse,
-    make_activation,
-    maxout_approximation,
-    relative_costs,
-    relu_units_curve,
-    softmax_overflow_demo,
-    softmax_with_temperature,
-)
-from pages.activations.charts import (
-    collapse_chart,
-    collapse_formulas,
-    maxout_chart,
-    overflow_table,
-    properties_table,
-    relu_units_chart,
-    sine_fit_chart,
-    slopes_chart,
-    softmax_chart,
-    training_loss_chart,
-    values_chart,
-)
-from pages.activations.controls import (
-    SETTINGS,
-    code_controls,
-    comparison_controls,
-    current_comparison,
-    current_parameters,
-    keep_settings,
-    lesson_tabs,
-    maxout_controls,
-    overflow_controls,
-    parameter_controls,
-    relu_unit_controls,
-    softmax_controls,
-)
+from nn_core.experiments import explore
+from pages.activations import charts, controls
 from ui.frame import current_frame
 from ui.strings import activation_name
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
@@ -50,35 +12,35 @@ N_POINTS = 401  # modest, so that a rerun with all 16 activations stays fast
 N_CHECKS = 40
 
 # Pure results, the same for every visitor: computed once per server process.
-cached_costs = st.cache_data(max_entries=1, show_spinner=False)(relative_costs)
-cached_collapse = st.cache_data(max_entries=1, show_spinner=False)(linear_collapse)
-cached_sine_fit = st.cache_data(max_entries=1, show_spinner=False)(fit_sine)
+cached_costs = st.cache_data(max_entries=1, show_spinner=False)(explore.relative_costs)
+cached_collapse = st.cache_data(max_entries=1, show_spinner=False)(explore.linear_collapse)
+cached_sine_fit = st.cache_data(max_entries=1, show_spinner=False)(explore.fit_sine)
 
 frame = current_frame()
 t, style = frame.t, frame.style
 st.title(t("act_title"))
 st.markdown(t("act_intro"))
-show_notices(restore_settings(SETTINGS, t))
-keep_settings(SETTINGS)
-tabs = lesson_tabs(t)  # only the open tab's lesson runs
+show_notices(restore_settings(controls.SETTINGS, t))
+controls.keep_settings(controls.SETTINGS)
+tabs = controls.lesson_tabs(t)  # only the open tab's lesson runs
 
 if tabs["compare"].open:
     with tabs["compare"]:
-        controls = comparison_controls(t)
-        params = parameter_controls(t)
-        curves = activation_curves(controls.names, params, controls.half_range, N_POINTS,
-                                   N_CHECKS)
-        if not controls.names:
+        comparison = controls.comparison_controls(t)
+        params = controls.parameter_controls(t)
+        curves = explore.activation_curves(comparison.names, params, comparison.half_range,
+                                           N_POINTS, N_CHECKS)
+        if not comparison.names:
             st.info(t("act_none_selected"), icon=":material/touch_app:")
         else:
-            checks = (curves.check_x, curves.check_slopes) if controls.show_checks else None
+            checks = (curves.check_x, curves.check_slopes) if comparison.show_checks else None
             left, right = st.columns(2)
-            values = values_chart(curves.x, curves.values, t, style)
-            slopes = slopes_chart(curves.x, curves.slopes, t, style, checks)
+            values = charts.values_chart(t, style, curves.x, curves.values)
+            slopes = charts.slopes_chart(t, style, curves.x, curves.slopes, checks)
             left.vega_lite_chart(values.data, values.spec, width="stretch")
             right.vega_lite_chart(slopes.data, slopes.spec, width="stretch")
             st.caption(t("act_compare_caption"))
-        if controls.names and controls.show_checks:
+        if comparison.names and comparison.show_checks:
             st.caption(t("act_checks_caption", n=N_CHECKS))
             if curves.checks_agree:
                 st.success(t("act_checks_agree", n=N_CHECKS, error=curves.largest_check_error),
@@ -88,29 +50,30 @@ if tabs["compare"].open:
 
 if tabs["properties"].open:
     with tabs["properties"]:
-        controls, params = current_comparison(), current_parameters()
-        curves = activation_curves(controls.names, params, controls.half_range, N_POINTS, 1)
-        st.caption(t("act_properties_caption", n=N_POINTS, r=controls.half_range))
-        if not controls.names:
+        comparison, params = controls.current_comparison(), controls.current_parameters()
+        curves = explore.activation_curves(comparison.names, params, comparison.half_range,
+                                           N_POINTS, 1)
+        st.caption(t("act_properties_caption", n=N_POINTS, r=comparison.half_range))
+        if not comparison.names:
             st.info(t("act_none_selected"), icon=":material/touch_app:")
-        properties = [activation_properties(name, curves.x, curves.slopes[name], params)
-                      for name in controls.names]
+        properties = [explore.activation_properties(name, curves.x, curves.slopes[name], params)
+                      for name in comparison.names]
         if properties:
-            st.dataframe(properties_table(properties, cached_costs(), t), hide_index=True,
+            st.dataframe(charts.properties_table(t, properties, cached_costs()), hide_index=True,
                          height="content")
             st.subheader(t("act_formulas"))
         columns = st.columns(2)
-        for i, name in enumerate(controls.names):
-            layer = make_activation(name, params)
+        for i, name in enumerate(comparison.names):
+            layer = explore.make_activation(name, params)
             with columns[i % 2].container(border=True):
                 st.markdown(f"**{activation_name(t, name)}**")
                 st.latex(layer.latex)
                 st.latex(layer.derivative_latex)
         st.subheader(t("act_code"))
-        code_name = code_controls(t)
+        code_name = controls.code_controls(t)
         st.caption(t("act_code_caption"))
         code_columns = st.columns(2)
-        for i, (method, source) in enumerate(activation_source(code_name)):
+        for i, (method, source) in enumerate(explore.activation_source(code_name)):
             with code_columns[i // 2]:
                 st.markdown(f"`{method}`")
                 st.code(source, language="python", wrap_lines=True)
@@ -118,13 +81,13 @@ if tabs["properties"].open:
 if tabs["softmax"].open:
     with tabs["softmax"]:
         st.markdown(t("act_softmax_intro"))
-        softmax = softmax_controls(t)
-        probabilities = softmax_with_temperature(softmax.logits, softmax.temperature)
-        st.altair_chart(softmax_chart(probabilities, t, style), width="stretch")
+        softmax = controls.softmax_controls(t)
+        probabilities = explore.softmax_with_temperature(softmax.logits, softmax.temperature)
+        st.altair_chart(charts.softmax_chart(t, style, probabilities), width="stretch")
         st.subheader(t("act_overflow_title"))
         st.markdown(t("act_overflow_intro"))
-        demo = softmax_overflow_demo(overflow_controls(t))
-        st.dataframe(overflow_table(demo, t), hide_index=True)
+        demo = explore.softmax_overflow_demo(controls.overflow_controls(t))
+        st.dataframe(charts.overflow_table(t, demo), hide_index=True)
         if demo.naive_failed:
             st.error(t("act_overflow_failed"), icon=":material/warning:")
         else:
@@ -135,25 +98,25 @@ if tabs["linear"].open:
         st.markdown(t("act_linear_intro"))
         collapse = cached_collapse()
         chart_column, numbers_column = st.columns([3, 1])
-        chart_column.altair_chart(collapse_chart(
-            collapse.x, collapse.target, collapse.linear_stack, collapse.collapsed,
-            collapse.relu_stack, t, style), width="stretch")
+        chart_column.altair_chart(charts.collapse_chart(
+            t, style, collapse.x, collapse.target, collapse.linear_stack, collapse.collapsed,
+            collapse.relu_stack), width="stretch")
         numbers_column.metric(t("act_metric_linear_error"), f"{collapse.linear_error:.3f}")
         numbers_column.metric(t("act_metric_relu_error"), f"{collapse.relu_error:.3f}")
         st.markdown(t("act_linear_algebra"))
-        for formula in collapse_formulas(collapse.W1, collapse.b1, collapse.W2, collapse.b2,
-                                         collapse.W, collapse.b):
+        for formula in charts.collapse_formulas(collapse.W1, collapse.b1, collapse.W2,
+                                                collapse.b2, collapse.W, collapse.b):
             st.latex(formula)
         st.caption(t("act_linear_identical", n=len(collapse.x), diff=collapse.max_difference))
 
 if tabs["relu_units"].open:
     with tabs["relu_units"]:
         st.markdown(t("act_units_intro", k=3))
-        units = relu_unit_controls(t)
-        curve = relu_units_curve(units.weights, units.biases, units.output_weights)
+        units = controls.relu_unit_controls(t)
+        curve = explore.relu_units_curve(units.weights, units.biases, units.output_weights)
         mine, trained = st.columns(2)
-        mine.altair_chart(relu_units_chart(curve.x, curve.target, curve.contributions,
-                                           curve.output, t, style), width="stretch")
+        mine.altair_chart(charts.relu_units_chart(
+            t, style, curve.x, curve.target, curve.contributions, curve.output), width="stretch")
         mine.metric(t("act_metric_units_error"), f"{curve.error:.4f}")
         with trained:
             if st.button(t("act_fit_button"), key="act_fit_button", type="primary",
@@ -166,21 +129,22 @@ if tabs["relu_units"].open:
             elif fit.diverged:
                 st.error(t("act_fit_diverged", reason=fit.reason), icon=":material/error:")
             else:
-                st.altair_chart(sine_fit_chart(fit.x, fit.target, fit.prediction, t, style),
+                st.altair_chart(charts.sine_fit_chart(t, style, fit.x, fit.target, fit.prediction),
                                 width="stretch")
                 st.metric(t("act_metric_fit_error"), f"{fit.error:.4f}")
-                st.altair_chart(training_loss_chart(fit.train_loss, t, style), width="stretch")
+                st.altair_chart(charts.training_loss_chart(t, style, fit.train_loss),
+                                width="stretch")
 
 if tabs["maxout"].open:
     with tabs["maxout"]:
         st.markdown(t("act_maxout_intro"))
-        maxout = maxout_controls(t)
-        approximation = maxout_approximation(maxout.target, maxout.pieces)
+        maxout = controls.maxout_controls(t)
+        approximation = explore.maxout_approximation(maxout.target, maxout.pieces)
         chart_column, numbers_column = st.columns([3, 1])
-        chart_column.altair_chart(maxout_chart(
-            approximation.x, approximation.target, approximation.pieces, approximation.output,
-            maxout.target, approximation.view_limits, t, style), width="stretch")
+        chart_column.altair_chart(charts.maxout_chart(
+            t, style, approximation.x, approximation.target, approximation.pieces,
+            approximation.output, maxout.target, approximation.view_limits), width="stretch")
         numbers_column.metric(t("act_metric_maxout_error"), f"{approximation.max_error:.4f}")
 
-publish_settings(SETTINGS)
-share_panel(SETTINGS, t)
+publish_settings(controls.SETTINGS)
+share_panel(controls.SETTINGS, t)

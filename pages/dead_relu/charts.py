@@ -26,14 +26,8 @@ DEAD_COLOR = "#000000"
 INITIAL_COLOR = "#999999"
 
 
-# Streamlit fits the whole chart (titles and legends too) into the height; projector mode's
-# larger type needs more of it.
-PROJECTOR_HEIGHT_FACTOR = 1.5
-
-
 def _styled(chart: alt.Chart, style: ChartStyle, height: int) -> alt.Chart:
-    factor = PROJECTOR_HEIGHT_FACTOR if style.projector else 1.0
-    return styled(chart, style, round(height * factor))
+    return styled(chart, style, style.height(height))
 
 
 def _activation_name(t: Translate, run: DeadUnitRun) -> str:

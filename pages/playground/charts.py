@@ -93,10 +93,10 @@ def _boundary_spec(lang, projector, n_classes, extent, step, height):
 
 def plane_size(style):
     """Side of the square input-plane charts, in pixels."""
-    return 560 if style.projector else 400
+    return style.height(400)
 
 
-def boundary_chart(grid, output, splits, n_classes, *, t, style, discretize=False):
+def boundary_chart(t, style, grid, output, splits, n_classes, *, discretize=False):
     """Classification: the predicted class over the plane (colour), confidence (intensity),
     and the data points on top. Returns a square Vega-Lite spec (``st.vega_lite_chart``)."""
     step = 2.0 * grid.extent / len(grid.x1)
@@ -165,7 +165,7 @@ def _surface_spec(lang, projector, extent, step, height):
     return styled(chart, style, height).to_dict()
 
 
-def surface_chart(grid, output, splits, *, t, style):
+def surface_chart(t, style, grid, output, splits):
     """Regression on two inputs: the fitted surface as colour, points coloured by target."""
     step = 2.0 * grid.extent / len(grid.x1)
     cells = _grid_frame(grid, label=output.predicted.astype(np.float32))
@@ -195,7 +195,7 @@ def _curve_spec(lang, projector, height):
     return styled(chart, style, height).to_dict()
 
 
-def curve_chart(grid, output, splits, *, t, style, height=430):
+def curve_chart(t, style, grid, output, splits, *, height=430):
     """Regression on one input: the fitted curve through the data points."""
     curve = pd.DataFrame({"x1": grid.points[:, 0], "prediction": output.predicted})
     return _with_data(_curve_spec(t.lang, style.projector, height), curve=curve,
@@ -230,7 +230,7 @@ def _history_spec(lang, projector, metric, height):
     return styled(chart, style, height).to_dict()
 
 
-def history_chart(history, metric, *, t, style, height=240):
+def history_chart(t, style, history, metric, *, height=240):
     """Train and test ``metric`` ("loss" or "accuracy") per epoch."""
     keep = _thin(len(history["epoch"]))
     epochs = np.asarray(history["epoch"])[keep]
@@ -264,7 +264,7 @@ def _unit_heatmaps_spec(lang, projector, title, n_units, extent, step, columns):
     return _style_facet(chart, style).to_dict()
 
 
-def unit_heatmaps_chart(grid, outputs, title, *, t, style, columns=8):
+def unit_heatmaps_chart(t, style, grid, outputs, title, *, columns=8):
     """One small heatmap per unit of one hidden layer: the unit's output over the plane."""
     n_units = outputs.shape[1]
     step = 2.0 * grid.extent / len(grid.x1)
@@ -288,7 +288,7 @@ def _style_facet(chart, style):
             .configure_view(strokeWidth=0))
 
 
-def network_chart(diagram, input_labels, output_labels, *, t, style):
+def network_chart(t, style, diagram, input_labels, output_labels):
     """The network as a diagram: edge colour = sign of the weight, width = its size; hover a
     node for its bias, an edge for its weight."""
     largest = float(np.max(np.abs(diagram.edge_weight))) if len(diagram.edge_weight) else 1.0
@@ -345,7 +345,7 @@ def _node_name(layer, unit, n_columns, input_labels, output_labels, t):
     return t("pg_node_hidden", layer=layer, unit=unit + 1)
 
 
-def warp_chart(warped, projected, n_classes, axis_titles, *, t, style, height=430):
+def warp_chart(t, style, warped, projected, n_classes, axis_titles, *, height=430):
     """The input plane's grid lines after a hidden layer, with the data points carried along."""
     lines = pd.DataFrame({"line": warped.line, "order": warped.order, "u": warped.u,
                           "v": warped.v})
@@ -382,7 +382,7 @@ def _warp_spec(lang, projector, n_classes, axis_titles, height):
     return styled(chart, style, height).to_dict()
 
 
-def confusion_chart(counts, *, t, style, height=320):
+def confusion_chart(t, style, counts, *, height=320):
     """Counts of (true class, predicted class) on the test set; the diagonal is right."""
     k = counts.shape[0]
     true, predicted = np.meshgrid(np.arange(k), np.arange(k), indexing="ij")
@@ -411,7 +411,7 @@ def _confusion_spec(lang, projector, height):
     return styled(chart, style, height).to_dict()
 
 
-def layer_lines_chart(values, epochs, title_key, axis_key, *, t, style, height=260):
+def layer_lines_chart(t, style, values, epochs, title_key, axis_key, *, height=260):
     """One line per weight layer over epochs on a log scale (gradient norms, update ratios)."""
     values = np.asarray(values, dtype=np.float64)
     keep = _thin(len(epochs))

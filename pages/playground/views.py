@@ -256,11 +256,11 @@ def output_panel(frame, trainer, data, spec, show_test, discretize):
                            width="stretch" if data.n_inputs == 1 else "content")
         curves = st.columns(2 if data.task == "classification" else 1)
         if snapshot.history["epoch"]:
-            curves[0].vega_lite_chart(charts.history_chart(snapshot.history, "loss", t=t,
-                                                           style=style), width="stretch")
+            curves[0].vega_lite_chart(charts.history_chart(t, style, snapshot.history, "loss"),
+                                      width="stretch")
             if data.task == "classification":
-                curves[1].vega_lite_chart(charts.history_chart(
-                    snapshot.history, "accuracy", t=t, style=style), width="stretch")
+                curves[1].vega_lite_chart(
+                    charts.history_chart(t, style, snapshot.history, "accuracy"), width="stretch")
         else:
             st.caption(t("pg_no_history"))
 
@@ -271,13 +271,12 @@ def boundary_for(t, style, model, data, spec, splits, discretize=False):
     """The right picture of the network's output: boundary, surface or curve."""
     if data.n_inputs == 1:
         grid = plane_grid(data, CURVE_RESOLUTION)
-        return charts.curve_chart(grid, output_map(model, spec.features, grid), splits,
-                                  t=t, style=style)
+        return charts.curve_chart(t, style, grid, output_map(model, spec.features, grid), splits)
     grid = plane_grid(data, BOUNDARY_RESOLUTION)
     output = output_map(model, spec.features, grid)
     if data.task == "regression":
-        return charts.surface_chart(grid, output, splits, t=t, style=style)
-    return charts.boundary_chart(grid, output, splits, data.n_classes, t=t, style=style,
+        return charts.surface_chart(t, style, grid, output, splits)
+    return charts.boundary_chart(t, style, grid, output, splits, data.n_classes,
                                  discretize=discretize)
 
 
@@ -315,7 +314,7 @@ def draw_units(t, style, model, data, spec):
     for layer, outputs in enumerate(unit_maps(model, spec.features, grid), start=1):
         title = t("pg_units_title", layer=layer,
                   activation=activation_name(t, spec.activations[layer - 1]))
-        st.vega_lite_chart(charts.unit_heatmaps_chart(grid, outputs, title, t=t, style=style),
+        st.vega_lite_chart(charts.unit_heatmaps_chart(t, style, grid, outputs, title),
                            width="content")
 
 
@@ -327,7 +326,7 @@ def draw_network(t, style, model, data, feature_labels):
     st.caption(t("pg_network_caption"))
     outputs = ([t("pg_output_class", label=k) for k in range(data.n_classes)]
                if data.task == "classification" else [t("pg_output_value")])
-    st.vega_lite_chart(charts.network_chart(diagram, feature_labels, outputs, t=t, style=style),
+    st.vega_lite_chart(charts.network_chart(t, style, diagram, feature_labels, outputs),
                     width="stretch")
 
 
@@ -341,8 +340,8 @@ def draw_warp(t, style, model, data, spec, warp):
     warped = warped_grid(model, spec.features, layer, u, v, extent)
     pu, pv = hidden_projection(model, spec.features, data.X_train, layer, u, v)
     titles = tuple(t("pg_warp_axis", layer=layer, unit=unit + 1) for unit in (u, v))
-    st.vega_lite_chart(charts.warp_chart(warped, (pu, pv, data.y_train), data.n_classes, titles,
-                                      t=t, style=style), width="content")
+    st.vega_lite_chart(charts.warp_chart(t, style, warped, (pu, pv, data.y_train),
+                                         data.n_classes, titles), width="content")
 
 
 def draw_confusion(t, style, model, data, spec):
@@ -351,7 +350,7 @@ def draw_confusion(t, style, model, data, spec):
         return
     predicted = model.predict(feature_matrix(data.X_test, spec.features))
     counts = confusion_matrix(data.y_test, predicted, data.n_classes)
-    st.vega_lite_chart(charts.confusion_chart(counts, t=t, style=style), width="content")
+    st.vega_lite_chart(charts.confusion_chart(t, style, counts), width="content")
 
 
 def draw_gradients(t, style, snapshot):
@@ -361,12 +360,12 @@ def draw_gradients(t, style, snapshot):
     st.caption(t("pg_gradients_caption"))
     epochs = snapshot.history["epoch"]
     left, right = st.columns(2)
-    left.vega_lite_chart(charts.layer_lines_chart(snapshot.gradient_norms, epochs,
-                                               "pg_chart_gradients", "pg_axis_gradient_norm",
-                                               t=t, style=style), width="stretch")
-    right.vega_lite_chart(charts.layer_lines_chart(snapshot.update_ratios, epochs,
-                                                "pg_chart_updates", "pg_axis_update_ratio",
-                                                t=t, style=style), width="stretch")
+    left.vega_lite_chart(charts.layer_lines_chart(
+        t, style, snapshot.gradient_norms, epochs, "pg_chart_gradients", "pg_axis_gradient_norm"),
+        width="stretch")
+    right.vega_lite_chart(charts.layer_lines_chart(
+        t, style, snapshot.update_ratios, epochs, "pg_chart_updates", "pg_axis_update_ratio"),
+        width="stretch")
 
 
 # --- tools: gradient check, scikit-learn, files ------------------------------------------------

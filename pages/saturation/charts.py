@@ -1,14 +1,15 @@
 """Charts of the saturation page: per-layer histograms and lines, and the brief training run.
 
-Every function takes plain arrays and already translated text and returns a finished Altair
-chart (``styled``). Series are keyed by activation name, so each activation keeps its colour
-from ``ACTIVATION_COLORS``; ``labels`` maps a name to what the legend shows.
+Every public function takes the translator ``t`` and the page's ``ChartStyle`` first, then
+plain arrays, and returns a finished Altair chart (``styled``). Series are keyed by activation
+name, so each activation keeps its colour from ``ACTIVATION_COLORS`` and its display name.
 """
 
 import altair as alt
 import numpy as np
 import pandas as pd
 
+from ui.strings import activation_name
 from ui.style import ACTIVATION_COLORS, styled
 
 HISTOGRAM_CELL_WIDTH = 64
@@ -16,28 +17,33 @@ HISTOGRAM_CELL_HEIGHT = 64
 HISTOGRAM_SPACING = 8
 # Streamlit fits the whole chart (titles and legend included) into the height.
 LINE_HEIGHT = 330
-PROJECTOR_STRETCH = 1.35  # bigger type needs more room for the same plot area
 REFERENCE_COLOR = "#000000"
 ENVELOPE_DASH = [6, 4]
 LEGEND_SYMBOL_SIZE = 500  # long enough for a dash pattern to show in the legend
 
 
-def layer_histograms(edges, fractions, layer_labels, color, title, subtitle, layer_title,
-                     x_title, y_title, style, columns=10, x_format="~g"):
+def layer_histograms(t, style, histograms, activation, title_key, x_key, columns=10,
+                     x_format="~g"):
     """One small histogram per layer, as a single chart faceted in rows of ``columns``.
 
-    ``fractions`` is (n_layers, n_bins): the share of the layer's values in each bin of ``edges``.
-    The x-axis title would repeat under every cell, so it goes in the subtitle instead.
+    ``histograms.fractions`` is (n_layers, n_bins): the share of the layer's values in each bin
+    of ``histograms.edges``. The x-axis title would repeat under every cell, so it goes in the
+    subtitle instead.
     """
+    edges, fractions = histograms.edges, histograms.fractions
     n_layers, n_bins = fractions.shape
+    layer_labels = [t("sat_layer_n", n=n) for n in range(1, n_layers + 1)]
+    x_title, y_title, layer_title = t(x_key), t("sat_axis_share"), t("sat_axis_layer")
     data = pd.DataFrame({
         "layer": np.repeat(layer_labels, n_bins),
         "start": np.tile(edges[:-1], n_layers),
         "end": np.tile(edges[1:], n_layers),
         "share": fractions.ravel(),
     })
-    heading = alt.TitleParams(title, subtitle=subtitle, subtitleFontSize=style.font_size,
-                              subtitleColor=style.text_color)
+    heading = alt.TitleParams(t(title_key, activation=activation_name(t, activation)),
+                              subtitle=t("sat_hist_subtitle", x=x_title),
+                              subtitleFontSize=style.font_size, subtitleColor=style.text_color)
+    color = ACTIVATION_COLORS[activation]
     # Bars a couple of pixels wide leave sub-pixel gaps; a thin stroke of the same colour closes them.
     bars = alt.Chart(data, title=heading).mark_bar(color=color, binSpacing=0, stroke=color,
                                                    strokeWidth=0.5)
@@ -58,60 +64,71 @@ def layer_histograms(edges, fractions, layer_labels, color, title, subtitle, lay
     return styled(chart, style, height=HISTOGRAM_CELL_HEIGHT)
 
 
-def per_layer_lines(layers, values, labels, title, x_title, y_title, legend_title, style,
-                    log_scale=False, percent=False):
+def per_layer_lines(t, style, layers, values, title_key, y_key, log_scale=False, percent=False):
     """One line per activation over the hidden layers (``values``: name -> array per layer)."""
+    labels = _labels(t, values)
     data = _long_table({name: (layers, series) for name, series in values.items()}, labels)
     if log_scale:
         data = _positive(data)
-    return styled(_activation_lines(data, labels, x_title, y_title, legend_title, style,
-                                    log_scale, percent, title, zero=percent), style,
+    return styled(_activation_lines(data, labels, t("sat_axis_layer"), t(y_key),
+                                    t("sat_legend_activation"), style, log_scale, percent,
+                                    t(title_key), zero=percent), style,
                   height=line_height(style))
 
 
-def gradient_norm_chart(layers, measured, envelope, labels, title, x_title, y_title,
-                        curve_title, measured_label, envelope_label, legend_title, style):
+def gradient_norm_chart(t, style, layers, measured, envelope):
     """Measured ||dL/dW|| per layer (solid) and sigmoid's 0.25^(L - l) bound (dashed), log y."""
-    curves = {measured_label: measured, envelope_label: envelope}
+    labels = _labels(t, measured)
+    curves = {t("sat_series_measured"): measured, t("sat_series_envelope"): envelope}
     frames = []
     for curve, values in curves.items():
         table = _long_table({name: (layers, series) for name, series in values.items()}, labels)
         frames.append(table.assign(curve=curve))
     data = _positive(pd.concat(frames, ignore_index=True))
-    chart = _activation_lines(data, labels, x_title, y_title, legend_title, style, True, False,
-                              title, dash=("curve", curve_title, list(curves)))
+    chart = _activation_lines(data, labels, t("sat_axis_layer"), t("sat_axis_grad_norm"),
+                              t("sat_legend_activation"), style, True, False,
+                              t("sat_chart_grad_norm"),
+                              dash=("curve", t("sat_legend_curve"), list(curves)))
     return styled(chart, style, height=line_height(style))
 
 
-def training_gradient_chart(steps, first, last, labels, title, x_title, y_title, curve_title,
-                            first_label, last_label, legend_title, style):
+def training_gradient_chart(t, style, steps, first, last):
     """Gradient norm of the first (solid) and last (dashed) hidden layer over steps, log y."""
+    labels = _labels(t, first)
+    first_label, last_label = t("sat_series_first"), t("sat_series_last")
     frames = []
     for curve, values in {first_label: first, last_label: last}.items():
         table = _long_table({name: (steps[name], series) for name, series in values.items()},
                             labels)
         frames.append(table.assign(curve=curve))
     data = _positive(pd.concat(frames, ignore_index=True))
-    chart = _activation_lines(data, labels, x_title, y_title, legend_title, style, True, False,
-                              title, dash=("curve", curve_title, [first_label, last_label]),
+    chart = _activation_lines(data, labels, t("sat_axis_step"), t("sat_axis_grad_norm"),
+                              t("sat_legend_activation"), style, True, False,
+                              t("sat_chart_train_grad"),
+                              dash=("curve", t("sat_legend_curve"), [first_label, last_label]),
                               points=False)
     return styled(chart, style, height=line_height(style))
 
 
-def loss_chart(steps, losses, labels, title, x_title, y_title, legend_title, style):
+def loss_chart(t, style, steps, losses):
     """Training loss over steps, one line per activation."""
+    labels = _labels(t, losses)
     data = _finite(_long_table({name: (steps[name], series) for name, series in losses.items()},
                                labels))
     # From zero: a loss that stays flat reads as flat, not as noise blown up to fill the chart.
-    chart = _activation_lines(data, labels, x_title, y_title, legend_title, style, False, False,
-                              title, points=False, zero=True)
+    chart = _activation_lines(data, labels, t("sat_axis_step"), t("sat_axis_loss"),
+                              t("sat_legend_activation"), style, False, False,
+                              t("sat_chart_train_loss"), points=False, zero=True)
     return styled(chart, style, height=line_height(style))
 
 
-def update_ratio_chart(steps, ratios, layer_title, title, x_title, y_title, reference,
-                       reference_label, style):
+def update_ratio_chart(t, style, steps, ratios, activation, reference):
     """||delta W|| / ||W|| of every layer over steps (``ratios``: n_steps x depth), log y, with a
-    dashed reference line; layers run from dark (first) to light (last)."""
+    dashed line at the healthy ``reference``; layers run from dark (first) to light (last)."""
+    layer_title, x_title = t("sat_legend_layer"), t("sat_axis_step")
+    y_title = t("sat_axis_update_ratio")
+    title = t("sat_chart_train_ratio", activation=activation_name(t, activation))
+    reference_label = t("sat_reference")
     n_steps, depth = ratios.shape
     data = _positive(pd.DataFrame({
         "x": np.repeat(steps, depth),
@@ -141,7 +158,12 @@ def update_ratio_chart(steps, ratios, layer_title, title, x_title, y_title, refe
 
 
 def line_height(style):
-    return round(LINE_HEIGHT * (PROJECTOR_STRETCH if style.projector else 1.0))
+    return style.height(LINE_HEIGHT)
+
+
+def _labels(t, series):
+    """Display name of each activation in ``series`` (a dict keyed by activation name)."""
+    return {name: activation_name(t, name) for name in series}
 
 
 def _activation_lines(data, labels, x_title, y_title, legend_title, style, log_scale, percent,

@@ -19,11 +19,10 @@ from pages.saturation.controls import (
 )
 from ui.frame import current_frame
 from ui.strings import activation_name
-from ui.style import ACTIVATION_COLORS
 from ui.url_state import publish_settings, share_panel, show_notices
 
 frame = current_frame()
-t = frame.t
+t, style = frame.t, frame.style
 
 
 @st.cache_data(max_entries=8, show_spinner=False)
@@ -36,10 +35,10 @@ def cached_training(activation, depth, width, init, gain, steps, learning_rate, 
     return training_trace(activation, depth, width, init, gain, steps, learning_rate, seed)
 
 
-def show_forward(profiles, labels):
+def show_forward(profiles):
     st.subheader(t("sat_forward_header"))
     st.caption(t("sat_forward_caption"))
-    show_histograms(profiles, labels, "activation_histograms", "sat_chart_act_hist",
+    show_histograms(profiles, "activation_histograms", "sat_chart_act_hist",
                     "sat_axis_activation")
     layers = next(iter(profiles.values())).layers
     lines = [("sat_chart_mean", "sat_axis_mean", "activation_mean", False, False),
@@ -47,72 +46,58 @@ def show_forward(profiles, labels):
              ("sat_chart_saturated", "sat_axis_saturated", "saturated_fraction", False, True)]
     for column, (title, y_title, field, log_scale, percent) in zip(st.columns(3), lines):
         column.altair_chart(charts.per_layer_lines(
-            layers, {name: getattr(p, field) for name, p in profiles.items()}, labels, t(title),
-            t("sat_axis_layer"), t(y_title), t("sat_legend_activation"), frame.style,
-            log_scale=log_scale, percent=percent), width="stretch")
+            t, style, layers, {name: getattr(p, field) for name, p in profiles.items()}, title,
+            y_title, log_scale=log_scale, percent=percent), width="stretch")
 
 
-def show_backward(profiles, labels):
+def show_backward(profiles):
     st.subheader(t("sat_backward_header"))
     st.caption(t("sat_backward_caption"))
-    show_histograms(profiles, labels, "gradient_histograms", "sat_chart_grad_hist",
+    show_histograms(profiles, "gradient_histograms", "sat_chart_grad_hist",
                     "sat_axis_log_grad", x_format="d")  # whole decades
     chart_column, reading_column = st.columns([3, 2])
     chart_column.altair_chart(charts.gradient_norm_chart(
-        next(iter(profiles.values())).layers,
+        t, style, next(iter(profiles.values())).layers,
         {name: p.weight_grad_norm for name, p in profiles.items()},
-        {name: p.sigmoid_envelope for name, p in profiles.items()}, labels,
-        t("sat_chart_grad_norm"), t("sat_axis_layer"), t("sat_axis_grad_norm"),
-        t("sat_legend_curve"), t("sat_series_measured"), t("sat_series_envelope"),
-        t("sat_legend_activation"), frame.style), width="stretch")
+        {name: p.sigmoid_envelope for name, p in profiles.items()}), width="stretch")
     for name, profile in profiles.items():
-        reading_column.info(t(f"sat_reading_{profile.reading}", activation=labels[name],
+        label = activation_name(t, name)
+        reading_column.info(t(f"sat_reading_{profile.reading}", activation=label,
                               depth=profile.depth, ratio=f"{profile.gradient_ratio:.2g}"),
                             icon=":material/lightbulb:")
-        reading_column.caption(t("sat_saturation_note", activation=labels[name],
+        reading_column.caption(t("sat_saturation_note", activation=label,
                                  share=f"{profile.saturated_fraction[-1]:.0%}",
                                  std=f"{profile.activation_std[-1]:.2g}"))
 
 
-def show_training(traces, labels, depth):
+def show_training(traces, depth):
     for name, trace in traces.items():
         if trace.diverged:
-            st.warning(t("sat_train_diverged", activation=labels[name], step=trace.diverged_at),
-                       icon=":material/warning:")
+            st.warning(t("sat_train_diverged", activation=activation_name(t, name),
+                         step=trace.diverged_at), icon=":material/warning:")
     traces = {name: trace for name, trace in traces.items() if len(trace.loss)}
     if not traces:
         return
     steps = {name: trace.steps for name, trace in traces.items()}
     grad_column, loss_column = st.columns(2)
     grad_column.altair_chart(charts.training_gradient_chart(
-        steps, {n: tr.first_grad_norm for n, tr in traces.items()},
-        {n: tr.last_grad_norm for n, tr in traces.items()}, labels, t("sat_chart_train_grad"),
-        t("sat_axis_step"), t("sat_axis_grad_norm"), t("sat_legend_curve"),
-        t("sat_series_first"), t("sat_series_last"), t("sat_legend_activation"), frame.style),
-        width="stretch")
+        t, style, steps, {n: tr.first_grad_norm for n, tr in traces.items()},
+        {n: tr.last_grad_norm for n, tr in traces.items()}), width="stretch")
     loss_column.altair_chart(charts.loss_chart(
-        steps, {n: tr.loss for n, tr in traces.items()}, labels, t("sat_chart_train_loss"),
-        t("sat_axis_step"), t("sat_axis_loss"), t("sat_legend_activation"), frame.style),
-        width="stretch")
+        t, style, steps, {n: tr.loss for n, tr in traces.items()}), width="stretch")
     for column, (name, trace) in zip(st.columns(len(traces)), traces.items()):
         column.altair_chart(charts.update_ratio_chart(
-            trace.steps, trace.update_ratio, t("sat_legend_layer"),
-            t("sat_chart_train_ratio", activation=labels[name]), t("sat_axis_step"),
-            t("sat_axis_update_ratio"), HEALTHY_UPDATE_RATIO, t("sat_reference"), frame.style),
+            t, style, trace.steps, trace.update_ratio, name, HEALTHY_UPDATE_RATIO),
             width="stretch")
     st.caption(t("sat_train_ratio_caption", depth=depth))
 
 
-def show_histograms(profiles, labels, field, title_key, x_key, x_format="~g"):
+def show_histograms(profiles, field, title_key, x_key, x_format="~g"):
     """One faceted histogram chart per activation, side by side."""
     for column, (name, profile) in zip(st.columns(len(profiles)), profiles.items()):
-        hist = getattr(profile, field)
         column.altair_chart(charts.layer_histograms(
-            hist.edges, hist.fractions, [t("sat_layer_n", n=n) for n in profile.layers],
-            ACTIVATION_COLORS[name], t(title_key, activation=labels[name]),
-            t("sat_hist_subtitle", x=t(x_key)), t("sat_axis_layer"), t(x_key),
-            t("sat_axis_share"), frame.style, columns=10 // len(profiles), x_format=x_format),
-            width="content")
+            t, style, getattr(profile, field), name, title_key, x_key,
+            columns=10 // len(profiles), x_format=x_format), width="content")
 
 
 st.title(t("page_saturation"))
@@ -121,7 +106,6 @@ show_notices(restore_saturation_settings(t))
 with st.container(border=True):
     preset_buttons(t)
     setup = network_controls(t)
-labels = {name: activation_name(t, name) for name in setup.activations}
 network = (setup.depth, setup.width, setup.init, setup.gain)
 
 if not setup.activations:
@@ -135,10 +119,11 @@ else:
         profiles = {}
     for name, profile in profiles.items():
         if not profile.finite:
-            st.warning(t("sat_overflow", activation=labels[name]), icon=":material/warning:")
+            st.warning(t("sat_overflow", activation=activation_name(t, name)),
+                       icon=":material/warning:")
     if profiles:
-        show_forward(profiles, labels)
-        show_backward(profiles, labels)
+        show_forward(profiles)
+        show_backward(profiles)
 
 st.subheader(t("sat_training_header"))
 st.caption(t("sat_training_caption", width=setup.width, samples=TRAINING_SAMPLES))
@@ -155,6 +140,6 @@ if stored is None:
 elif stored[0] != request:
     st.info(t("sat_train_stale"), icon=":material/refresh:")
 else:
-    show_training(stored[1], labels, setup.depth)
+    show_training(stored[1], setup.depth)
 publish_settings(SETTINGS)
 share_panel(SETTINGS, t)
