@@ -480,14 +480,13 @@ def _dot_string(lines):
     escaped = []
     for line in lines:
         line = line.replace("\\", "\\\\").replace('"', '\\"')
-        line = line.replace("\r\n", "\n").replace("\r", "\n")
-        line = "".join(" " if _is_control(ch) else ch for ch in line)
+        line = line.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL_TO_SPACE)
         escaped.append(line.replace("\n", "\\n"))
     return '"' + "\\n".join(escaped) + '"'
 
 
-def _is_control(ch):
-    return ch != "\n" and (ch < " " or "\x7f" <= ch <= "\x9f")
+# C0 and C1 control characters (tab, bell, escape, ...) other than the line feed.
+_CONTROL_TO_SPACE = {code: " " for code in [*range(0x20), *range(0x7F, 0xA0)] if code != 0x0A}
 
 
 # --- textbook graphs ---------------------------------------------------------------------------
