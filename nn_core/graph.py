@@ -32,7 +32,7 @@ Conventions:
   label (``x + 1`` is one node "+1", ``-x`` is "×(−1)", ``1 / x`` and ``x ** -1`` are "1/x"),
   as in the textbook's figures. Only Values get gradients.
 - A graph records one forward pass: ``data`` is read-only. To try other numbers, build the graph
-  again (cheap: a 30-node graph takes microseconds).
+  again (cheap: building, backward and drawing a 30-node graph take well under a millisecond).
 - ``backward`` first resets the gradient of every node in the root's graph to 0, so gradients of
   an earlier backward pass never leak into the next one, and calling it twice gives the same
   result. (PyTorch accumulates until ``zero_grad``; for teaching, one pass = one picture.)
@@ -50,6 +50,7 @@ from dataclasses import dataclass
 
 from nn_core._checks import check_choice, check_int
 from nn_core.layers import Dense
+from nn_core.model import MLP
 
 
 class Value:
@@ -86,7 +87,7 @@ class Value:
         """The node's number (read-only: a graph records one forward pass)."""
         return self._data
 
-    # --- + - × ÷: each forward returns (value, op label, inputs, local derivatives) ------------
+    # --- + − × ÷: each op makes _node(value, op label, inputs, local derivatives) -------------
     def __add__(self, other):
         """x + y; ∂/∂x = 1, ∂/∂y = 1: an add node passes the upstream gradient on unchanged."""
         if isinstance(other, Value):
@@ -178,6 +179,7 @@ class Value:
         return _node(out, op, (self,), (local,))
 
     def __rpow__(self, other):
+        """Refused: a number ** Value would need ln of the base; write it with exp and log."""
         raise TypeError("number ** Value is not supported: for c ** x write "
                         "(x * math.log(c)).exp()")
 
@@ -360,7 +362,8 @@ def replay(root, k=None):
     return them as a list. ``len(replay(root))`` is the number of steps.
 
     A page that re-runs its script on every click rebuilds the graph from its numbers and
-    replays to the step it shows: deterministic, and microseconds for a classroom graph.
+    replays to the step it shows: deterministic, and well under a millisecond for a
+    classroom graph of ~30 nodes.
     """
     if k is not None:
         n_steps = sum(1 for node in topological_order(root) if node.inputs)
@@ -435,7 +438,9 @@ def _highlighted(highlight, index):
     try:
         nodes = list(highlight)
     except TypeError:
-        raise ValueError("highlight must be a Value or a list of Values") from None
+        nodes = None
+    if nodes is None or not all(isinstance(node, Value) for node in nodes):
+        raise ValueError("highlight must be a Value or a list of Values")
     for node in nodes:
         if node not in index:
             raise ValueError(
@@ -480,8 +485,10 @@ def _dot_string(lines):
     escaped = []
     for line in lines:
         line = line.replace("\\", "\\\\").replace('"', '\\"')
-        line = line.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL_TO_SPACE)
-        escaped.append(line.replace("\n", "\\n"))
+        if not line.isprintable():  # the rare label with a line break or a control character
+            line = line.replace("\r\n", "\n").replace("\r", "\n").translate(_CONTROL_TO_SPACE)
+            line = line.replace("\n", "\\n")
+        escaped.append(line)
     return '"' + "\\n".join(escaped) + '"'
 
 
@@ -518,15 +525,20 @@ def sigmoid_expanded(x):
     """The textbook's sigmoid graph x → ×(−1) → exp → +1 → 1/x: four nodes with the value and
     gradient of the one fused ``x.sigmoid()`` (whose backward needs only σ itself).
 
-    For x < −709 the "exp" node overflows (ValueError), where the fused node does not.
+    For x < −709 the "exp" node overflows (ValueError), where the fused node does not; for
+    x < −350 or so the "1/x" node's local derivative −σ² is below float64's normal range, so the
+    expanded gradient loses digits (underflow) where the fused one keeps them.
     """
+    _check_node("x", x)
     return 1 / (1 + (-x).exp())
 
 
 def tanh_expanded(x):
     """tanh x from elementary nodes: (1 − e)/(1 + e) with e = e^(−2x) for x ≥ 0, and
     (e − 1)/(e + 1) with e = e^(2x) for x < 0 (the same function, written so exp never sees a
-    large positive number). Same value and gradient as the fused ``x.tanh()``, to rounding."""
+    large positive number). Same value and gradient as the fused ``x.tanh()``, to rounding,
+    except near 0, where 1 − e cancels and the value keeps ~14 digits instead of 16."""
+    _check_node("x", x)
     if x.data >= 0:
         e = (x * -2).exp()
         return (1 - e) / (1 + e)
@@ -571,7 +583,9 @@ def mlp_graph(model, X, y):
 
     After ``graph.loss.backward()``, ``graph.loss.data`` equals ``model.loss(X, y)`` and
     ``graph.grads()`` equals ``model.grads()`` after ``model.backward()``, to rounding.
-    Inputs become leaves "x[n,i]" too. Hidden activations: identity, relu, tanh, sigmoid.
+    Inputs become leaves "x[n,i]" too; layer l's pre-activations are "z<l>[n,j]", its
+    activations "h<l>[n,j]", sample n's loss "loss[n]" (for regression "loss[n,k]", one per
+    output). Hidden activations: identity, relu, tanh, sigmoid.
 
     Classification ends in softmax cross-entropy per sample n, written as log-sum-exp:
     L_n = log Σ_k e^(z_k − m) − (z_y − m), with m = max_k z_k (data, a constant). Subtracting
@@ -587,6 +601,8 @@ def mlp_graph(model, X, y):
     >>> abs(float(model.loss(X, y)) - graph.loss.data) < 1e-15
     True
     """
+    if not isinstance(model, MLP):
+        raise ValueError(f"model must be an nn_core.MLP, got {reprlib.repr(model)}")
     X, y = model.check_data(X, y)
     dense, activations = _unpack(model)
     products = len(X) * sum(layer.W.size for layer in dense)
@@ -607,18 +623,29 @@ def mlp_graph(model, X, y):
     logits, losses = [], []
     for n, sample in enumerate(X):
         h = [Value(float(x), f"x[{n},{i}]") for i, x in enumerate(sample)]
-        for number in range(len(dense)):
-            W, b = params[2 * number], params[2 * number + 1]
-            h = [sum_values([x * W[i][j] for i, x in enumerate(h)] + [b[j]])
-                 for j in range(len(b))]
-            if number < len(activations):
-                h = [GRAPH_ACTIVATIONS[activations[number]](z) for z in h]
+        for number in range(1, len(dense) + 1):
+            W, b = params[2 * number - 2], params[2 * number - 1]
+            h = [sum_values([x * W[i][j] for i, x in enumerate(h)] + [b[j]],
+                            label=f"z{number}[{n},{j}]") for j in range(len(b))]
+            if number <= len(activations):
+                h = [_labelled(GRAPH_ACTIVATIONS[activations[number - 1]](z),
+                               f"h{number}[{n},{j}]") for j, z in enumerate(h)]
         logits.append(tuple(h))
-        losses.extend(_cross_entropy(h, y[n]) if model.task == "classification"
-                      else _squared_errors(h, y[n]))
+        if model.task == "classification":
+            losses.append(_labelled(_cross_entropy(h, y[n]), f"loss[{n}]"))
+        else:
+            losses.extend(_labelled(error, f"loss[{n},{k}]")
+                          for k, error in enumerate(_squared_errors(h, y[n])))
     loss = sum_values(losses) / len(losses)
     loss.label = "loss"
     return MLPGraph(loss, tuple(params), tuple(logits))
+
+
+def _labelled(node, label):
+    """``node`` with ``label`` unless it already has one (identity returns its input)."""
+    if not node.label:
+        node.label = label
+    return node
 
 
 def _unpack(model):
@@ -632,10 +659,10 @@ def _unpack(model):
 
 
 def _cross_entropy(logits, label):
-    """[log Σ_k e^(z_k − m) − (z_label − m)] with m = max z, a constant (see ``mlp_graph``)."""
+    """log Σ_k e^(z_k − m) − (z_label − m) with m = max z, a constant (see ``mlp_graph``)."""
     m = max(z.data for z in logits)
     shifted = [z - m for z in logits]
-    return [sum_values([s.exp() for s in shifted]).log() - shifted[label]]
+    return sum_values([s.exp() for s in shifted]).log() - shifted[label]
 
 
 def _squared_errors(outputs, targets):

@@ -407,6 +407,8 @@ def gradient_overflow():
     (lambda: sum_values([1.0, 2.0]), ValueError, "needs at least one Value"),
     (lambda: sum_values([Value(1), "a"]), ValueError, "Values and numbers only"),
     (lambda: backward_steps(3.0), ValueError, "root must be a Value, got 3.0"),
+    (lambda: sigmoid_expanded(0.5), ValueError, "x must be a Value, got 0.5"),
+    (lambda: tanh_expanded(0.5), ValueError, "x must be a Value, got 0.5"),
     (lambda: replay(apple_graph(), 3), ValueError, "k must be between 0 and 2, got 3"),
     (lambda: replay(apple_graph(), -1), ValueError, "k must be between 0 and 2, got -1"),
     (lambda: replay(apple_graph(), 1.5), ValueError, "k must be a whole number"),
@@ -642,6 +644,7 @@ def test_dot_refuses_a_node_of_another_graph():
     ({"number_format": 4}, "number_format must be a format spec"),
     ({"rankdir": "XY"}, "unknown rankdir 'XY'; choose one of: LR, TB, RL, BT"),
     ({"highlight": 3}, "highlight must be a Value or a list of Values"),
+    ({"highlight": ["total"]}, "highlight must be a Value or a list of Values"),
     ({"names": ("data",)}, "names must be two strings"),
     ({"names": ("data", 2)}, "names must be two strings"),
 ])
@@ -737,7 +740,9 @@ def test_network_graph_labels_and_logits():
     model, X, y = data_and_model([2, 3, 2], "relu", 2)
     graph = mlp_graph(model, X, y)
     labels = by_label(graph.loss)
-    assert {"W1[0,0]", "W1[1,2]", "b1[2]", "W2[2,1]", "b2[1]", "x[1,0]", "loss"} <= set(labels)
+    assert {"W1[0,0]", "W1[1,2]", "b1[2]", "W2[2,1]", "b2[1]", "x[1,0]", "z1[1,2]", "h1[1,2]",
+            "z2[1,1]", "loss[0]", "loss[1]", "loss"} <= set(labels)
+    assert labels["h1[1,2]"].op == "relu" and labels["h1[1,2]"].inputs == (labels["z1[1,2]"],)
     assert labels["W1[1,2]"].data == model.layers[0].W[1, 2]
     assert len(graph.logits) == 2 and all(len(z) == 2 for z in graph.logits)
     np.testing.assert_allclose([[z.data for z in row] for row in graph.logits], model.forward(X),
@@ -767,6 +772,8 @@ def test_a_network_graph_refuses_other_activations(activation, phrase):
 
 
 def test_a_network_graph_checks_its_data_like_the_model():
+    with pytest.raises(ValueError, match="model must be an nn_core.MLP"):
+        mlp_graph(nn_core.Dense(2, 2), [[0.0, 1.0]], [0])
     with pytest.raises(ValueError, match="X has 3 feature column"):
         mlp_graph(nn_core.MLP([2, 3, 2]), [[0.0, 1.0, 2.0]], [0])
     with pytest.raises(ValueError, match="class labels must be between 0 and 1"):
