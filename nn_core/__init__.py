@@ -10,6 +10,7 @@ True
 True
 """
 
+from nn_core import graph as graph  # nn_core.graph: scalar computational graphs (Value)
 from nn_core.activations import (
     ACTIVATION_PARAMS,
     ACTIVATIONS,
