@@ -15,8 +15,8 @@ import pytest
 from nn_core import ACTIVATIONS, DATASETS
 from pages.playground.files import template_csv
 from pages.playground.strings import EN, ZH
-from pages.playground.trainer import TRAINING_SLOTS
 from tests.apptest_helpers import chart_frames, chart_titles, open_app_page
+from ui.admission import TRAININGS
 from ui.strings import Translator, activation_name
 
 PAGE = "pages/playground/page.py"
@@ -144,7 +144,7 @@ def test_play_then_pause():
 @pytest.fixture
 def full_server():
     """Every training slot of the server taken (as by classmates); given back afterwards."""
-    slots = TRAINING_SLOTS
+    slots = TRAININGS
     taken = 0
     while slots.acquire():
         taken += 1

@@ -38,7 +38,8 @@ from pages.playground.model import (
     unit_maps,
     warped_grid,
 )
-from pages.playground.trainer import LiveTrainer, TrainingSlots
+from pages.playground.trainer import LiveTrainer
+from ui.admission import Admission
 
 
 def make_run(name="moons", hidden=(4, 4), activation="tanh", optimizer="adam", lr=0.03,
@@ -386,7 +387,7 @@ def test_snapshots_are_copies():
 
 # --- the cap on concurrent trainings: waiting for a slot -------------------------------------
 def test_a_full_server_makes_play_wait_then_start_when_a_slot_frees():
-    slots = TrainingSlots(capacity=1)
+    slots = Admission(capacity=1)
     first, second = LiveTrainer(make_run(), slots), LiveTrainer(make_run(), slots)
     assert first.start() and first.running
     assert second.start()  # accepted: it waits rather than failing
@@ -402,7 +403,7 @@ def test_a_full_server_makes_play_wait_then_start_when_a_slot_frees():
 
 
 def test_waiting_is_first_come_first_served_and_pause_cancels_it():
-    slots = TrainingSlots(capacity=1)
+    slots = Admission(capacity=1)
     holder, early, late = (LiveTrainer(make_run(), slots) for _ in range(3))
     holder.start()
     early.start()
@@ -419,7 +420,7 @@ def test_waiting_is_first_come_first_served_and_pause_cancels_it():
 
 
 def test_a_closed_tab_does_not_hold_its_place_in_the_queue():
-    slots = TrainingSlots(capacity=1, wait_expiry=0.05)
+    slots = Admission(capacity=1, wait_expiry=0.05)
     holder, gone, present = (LiveTrainer(make_run(), slots) for _ in range(3))
     holder.start()
     gone.start()  # then never polls again
@@ -434,7 +435,7 @@ def test_a_closed_tab_does_not_hold_its_place_in_the_queue():
 
 def test_a_training_yields_its_slot_after_its_turn_while_others_wait(monkeypatch):
     monkeypatch.setattr(trainer_module, "TURN_SECONDS", 0.2)
-    slots = TrainingSlots(capacity=1)
+    slots = Admission(capacity=1)
     first, second = LiveTrainer(make_run(), slots), LiveTrainer(make_run(), slots)
     first.start()
     second.start()

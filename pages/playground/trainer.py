@@ -6,122 +6,44 @@ session's ``TrainingRun`` in small chunks and, after each chunk, publishes a ``S
 snapshot and redraws; it never touches the model the thread is training. The thread never
 calls ``st.*``; pause sets an event and the thread ends after its current chunk.
 
-Nothing here is shared between sessions except ``TRAINING_SLOTS``, a counter that caps how
-many trainings run at once in the server process (so a full classroom cannot starve the CPU).
-It holds no session data: a count of running trainings and, for the sessions waiting for a
-slot, plain ticket numbers (first come, first served) with the time each last asked.
-
-When the server is full, Play does not fail: the trainer *waits* (``waiting``), and the page's
-periodic tick calls ``poll()``, which takes a slot without blocking as soon as one is free and
-it is this session's turn. Pause cancels the wait. All trainings together get a fixed share of
-the CPU (``TRAINING_SHARE``): the more run at once, the longer each rests between chunks, so
-the script runs that redraw the pages stay responsive. While others wait, a training that has
-run ``TURN_SECONDS`` goes back to the end of the queue, so everybody gets a turn.
+Trainings take a slot of the server-wide ``ui.admission.TRAININGS`` queue. When the server is
+full, Play does not fail: the trainer *waits* (``waiting``), and the page's periodic tick calls
+``poll()``, which takes a slot without blocking as soon as one is free and it is this session's
+turn. Pause cancels the wait. All trainings together get a fixed share of the CPU
+(``TRAINING_SHARE``): the more run at once, the longer each rests between chunks, so the script
+runs that redraw the pages stay responsive. While others wait, a training that has run
+``TURN_SECONDS`` goes back to the end of the queue, so everybody gets a turn. A training whose
+browser tab is gone (closed or reloaded) stops after its current chunk and frees its slot.
 """
 
-import itertools
 import threading
 import time
 from dataclasses import dataclass, field
 
 import numpy as np
 
-# Python runs one thread at a time (the GIL), so the server process has about one core for
-# training *and* for the script runs that draw every session's charts: a few trainings at a
-# time, each at a watchable pace, leave the pages responsive (see benchmarks/README.md).
-MAX_CONCURRENT_TRAININGS = 3
+from ui.admission import TRAININGS, current_session_id, session_is_alive
+
 # All trainings together train at most this fraction of the time; each rests in proportion.
 TRAINING_SHARE = 0.3
 CHUNK_SECONDS = 0.05  # train this long between snapshots
 MAX_EPOCHS_PER_CHUNK = 50
 # Alone, a training rests as long as it trained (half a core at most); with others, longer.
 PAUSE_BETWEEN_CHUNKS = CHUNK_SECONDS
-IDLE_TIMEOUT = 30.0  # stop when nobody has looked at the snapshot for this long (tab closed)
+# A safety net: stop when nobody has looked at the snapshot for this long. A closed tab is
+# noticed much sooner, from its session (``session_is_alive``).
+IDLE_TIMEOUT = 600.0
 TURN_SECONDS = 90.0  # while others wait, a training yields its slot after this long
-WAIT_EXPIRY = 15.0  # a waiting ticket nobody has polled for this long is dropped (tab closed)
-
-
-class TrainingSlots:
-    """At most ``capacity`` trainings at once, first come, first served.
-
-    A plain counter with a queue of ticket numbers: it never holds session data, only how many
-    trainings run and, per waiting ticket, when its session last asked (to drop closed tabs).
-    """
-
-    def __init__(self, capacity, wait_expiry=WAIT_EXPIRY):
-        self.capacity = capacity
-        self.wait_expiry = wait_expiry
-        self._lock = threading.Lock()
-        self._running = 0
-        self._waiting = {}  # ticket -> monotonic time of its last poll (insertion = arrival)
-        self._tickets = itertools.count(1)
-
-    def _expire(self, now):
-        stale = [ticket for ticket, seen in self._waiting.items()
-                 if now - seen > self.wait_expiry]
-        for ticket in stale:
-            del self._waiting[ticket]
-
-    def acquire(self, ticket=None):
-        """Take a slot without blocking: True if one is free and nobody who queued before
-        ``ticket`` (or anybody, without a ticket) is still waiting for it."""
-        now = time.monotonic()
-        with self._lock:
-            self._expire(now)
-            if ticket is not None:
-                self._waiting[ticket] = now  # back in its place if it had expired
-                ahead = sum(1 for other in self._waiting if other < ticket)
-            else:
-                ahead = len(self._waiting)
-            if self._running + ahead >= self.capacity:
-                return False
-            self._running += 1
-            self._waiting.pop(ticket, None)
-            return True
-
-    def release(self):
-        with self._lock:
-            if self._running <= 0:
-                raise ValueError("TrainingSlots released too many times")
-            self._running -= 1
-
-    def enqueue(self):
-        """A new ticket at the end of the queue."""
-        with self._lock:
-            ticket = next(self._tickets)
-            self._waiting[ticket] = time.monotonic()
-            return ticket
-
-    def leave(self, ticket):
-        with self._lock:
-            self._waiting.pop(ticket, None)
-
-    def status(self, ticket=None):
-        """(trainings running, 1-based position of ``ticket`` in the queue or 0, waiting)."""
-        with self._lock:
-            self._expire(time.monotonic())
-            position = (1 + sum(1 for other in self._waiting if other < ticket)
-                        if ticket in self._waiting else 0)
-            return self._running, position, len(self._waiting)
-
-    @property
-    def running(self):
-        return self._running
-
-    @property
-    def waiting(self):
-        return len(self._waiting)
-
-
-TRAINING_SLOTS = TrainingSlots(MAX_CONCURRENT_TRAININGS)
 
 
 class LiveTrainer:
     """Play, pause, step and reset one ``TrainingRun``; hands out snapshots to draw from."""
 
-    def __init__(self, run, slots=None):
+    def __init__(self, run, slots=None, session_id=None):
         self.run = run
-        self.slots = TRAINING_SLOTS if slots is None else slots
+        self.slots = TRAININGS if slots is None else slots
+        # The session this trainer belongs to: its training ends when the session's tab does.
+        self.session_id = current_session_id() if session_id is None else session_id
         self._lock = threading.Lock()  # held while the run's model changes
         self._stop = threading.Event()
         self._thread = None
@@ -155,7 +77,7 @@ class LiveTrainer:
         if self._ticket is None:
             if self._take_slot():
                 return True
-            self._ticket = self.slots.enqueue()
+            self._ticket = self.slots.enqueue(self.session_id)
         self.poll()
         return True
 
@@ -229,11 +151,11 @@ class LiveTrainer:
             epochs = 1
             while not self._stop.is_set():
                 now = time.monotonic()
-                if now - self._last_seen > IDLE_TIMEOUT:
+                if now - self._last_seen > IDLE_TIMEOUT or not session_is_alive(self.session_id):
                     break
                 if now - turn_started > TURN_SECONDS and self.slots.waiting:
                     # Others wait: back to the end of the queue (the page keeps polling).
-                    self._ticket = self.slots.enqueue()
+                    self._ticket = self.slots.enqueue(self.session_id)
                     break
                 start = time.perf_counter()
                 with self._lock:
