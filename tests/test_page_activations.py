@@ -10,6 +10,7 @@ from nn_core import ACTIVATIONS, get_activation
 from nn_core.experiments.explore import maxout_approximation, relu_units_curve
 from pages.activations import strings
 from pages.activations.controls import (
+    SETTINGS,
     BETA,
     ELU_ALPHA,
     HALF_RANGE,
@@ -23,7 +24,7 @@ from pages.activations.controls import (
     UNIT_OUTPUT,
     UNIT_WEIGHT,
 )
-from tests.apptest_helpers import chart_frames, chart_spec
+from tests.apptest_helpers import chart_frames, chart_spec, setting_label
 from ui.strings import Translator
 
 PAGE = "pages/activations/page.py"
@@ -34,10 +35,15 @@ def open_page(repo_root, tab=None, lang="en", **query):
     """Run the app, switch to the activations page (with URL parameters), optionally
     open one of its tabs by key ("softmax", "maxout", ...)."""
     at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=30)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
+    query = {"lang": lang, **query}
+
+    def set_query():
+        for key, value in query.items():
+            at.query_params[key] = value
+
+    set_query()
     at.run()
+    set_query()  # the home page's run wrote its own URL; a link carries the page's parameters
     at.switch_page(PAGE).run()
     if tab is not None:
         at.session_state["act_tab"] = Translator(lang)(f"act_tab_{tab}")
@@ -267,7 +273,10 @@ def test_settings_come_from_the_url(repo_root):
 ])
 def test_tampered_url_values_give_a_notice(repo_root, key, value):
     at = open_page(repo_root, **{key: value})
-    assert key in warnings_text(at)
+    # The notice names the control as its label does, not by its URL key.
+    setting = next(setting for setting in SETTINGS if setting.key == key)
+    assert setting.display_name(EN) in warnings_text(at)
+    assert key not in warnings_text(at)
     assert len(at.get("vega_lite_chart")) == 2
 
 
@@ -282,4 +291,5 @@ def test_a_link_opens_the_lesson_it_names_and_the_open_lesson_is_in_the_url(open
     tampered = open_page(PAGE, act_lesson="<script>")
     assert not tampered.exception
     assert tampered.session_state["act_tab"] == Translator("en")("act_tab_compare")
-    assert any("act_lesson" in warning.value for warning in tampered.warning)
+    label = setting_label("act_lesson", Translator("en"))
+    assert any(label in warning.value for warning in tampered.warning)

@@ -4,7 +4,14 @@ projector mode and tampered links."""
 
 
 from pages.dead_relu import strings
-from tests.apptest_helpers import chart_data, chart_spec, chart_titles, open_app_page
+from tests.apptest_helpers import (
+    chart_data,
+    chart_spec,
+    chart_titles,
+    open_app_page,
+    setting_label,
+)
+from ui.strings import Translator
 
 PAGE = "pages/dead_relu/page.py"
 TIMEOUT = 30  # seconds: the page trains a network (compare mode trains two)
@@ -137,7 +144,9 @@ def test_out_of_range_links_are_clamped_with_a_notice():
     notices = [warning.value for warning in at.warning]
     assert len(notices) == len(CLAMPED)
     for key, (text, fixed) in CLAMPED.items():
-        assert any(key in notice and text in notice for notice in notices)
+        label = setting_label(key, Translator("en"))
+        assert any(label in notice and text in notice for notice in notices)
+        assert not any(key in notice for notice in notices)  # no raw URL keys
         assert at.session_state[key] == fixed
     _, heat = chart_by_title(at, "Activity of each unit, layer 5")
     assert heat["unit"].nunique() == 64
@@ -153,7 +162,8 @@ def test_unreadable_links_fall_back_to_the_defaults_with_a_notice():
     at = open_page(**UNREADABLE)
     notices = [warning.value for warning in at.warning]
     assert len(notices) == len(UNREADABLE)
-    assert all(any(key in notice for notice in notices) for key in UNREADABLE)
+    assert all(any(setting_label(key, Translator("en")) in notice for notice in notices)
+               for key in UNREADABLE)
     assert at.session_state["dead_lr"] == "0.01" and at.session_state["dead_dataset"] == "moons"
     assert len(at.get("vega_lite_chart")) == 5
 

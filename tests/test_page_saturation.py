@@ -5,7 +5,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from tests.apptest_helpers import chart_frames, chart_spec, chart_title
+from tests.apptest_helpers import chart_frames, chart_spec, chart_title, setting_label
 from ui.strings import Translator, activation_name
 
 PAGE = "pages/saturation/page.py"
@@ -162,8 +162,9 @@ def test_tampered_url_values_give_a_notice(open_page, key, value, notice):
     at = open_page(PAGE, **query)
     assert not at.exception
     warnings = " ".join(texts(at.warning))
-    # The frame's notices name the setting; the page's own notice is a fixed sentence.
-    assert (t(notice) if notice.startswith("sat_") else key) in warnings
+    # The frame's notices name the setting by its label; the page's own notice is a sentence.
+    assert (t(notice) if notice.startswith("sat_") else setting_label(key, t)) in warnings
+    assert key not in warnings
     assert at.get("vega_lite_chart")
 
 

@@ -16,12 +16,21 @@ Language and projector mode live in the session and in the URL (``?lang=zh&proje
 so they survive page switches and a shared link opens in the same language.
 """
 
+import runpy
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
 from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, LESSONS, Translator
 from ui.style import ChartStyle
+from ui.url_state import (
+    TRUE_WORDS,
+    is_history_navigation,
+    keep_settings,
+    link_query,
+    restore_lock,
+)
 
 HOME = "home"
 _ICONS = {
@@ -34,8 +43,6 @@ _ICONS = {
 # Page key -> (script, icon). The key names the title string ``page_<key>`` and, for a lesson,
 # the URL path (``/saturation``); the home page is ``/``.
 PAGES = {key: (f"pages/{key}/page.py", _ICONS[key]) for key in (HOME, *LESSONS)}
-
-TRUE_WORDS = ("1", "true", "yes", "on")
 
 _PROJECTOR_CSS = """
 <style>
@@ -89,6 +96,8 @@ def draw(page):
         layout="wide",
         initial_sidebar_state="expanded",
     )
+    keep_settings()  # every lesson's settings survive this run, whichever page it draws
+    restore_lock()
     # Widget state is dropped on a page switch, so the values live under plain keys and the
     # widgets are re-seeded from them on every run.
     st.session_state.frame_lang_widget = st.session_state.frame_lang
@@ -103,14 +112,25 @@ def draw(page):
         st.toggle(t("sidebar_projector"), key="frame_projector_widget",
                   help=t("sidebar_projector_help"),
                   on_change=_keep, args=("frame_projector", "frame_projector_widget"))
-        lang, projector = t.lang, bool(st.session_state.frame_projector)
+        projector = bool(st.session_state.frame_projector)
         st.divider()
-        _page_links(t, lang, projector)
+        _page_links(t)
         st.divider()
         st.caption(t("sidebar_about"))
-    _write_to_url(lang, projector)
     if projector:
         st.html(_PROJECTOR_CSS)
+
+
+def first_visit():
+    """Run the app from a v1 page script: how a fresh server's first visitor reaches a lesson.
+
+    Streamlit's first session on a server whose project has a ``pages/`` folder runs in the old
+    multipage mode (until some session calls ``st.navigation``), which looks up ``/saturation``
+    as ``pages/saturation.py``. Without such a file that first visitor would see a "Page not
+    found" dialog over the right page. So each lesson has a two-line ``pages/<n>_<lesson>.py`` (the old file names)
+    calling this, which runs ``app.py``: the frame and ``st.navigation`` then take over.
+    """
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
 
 
 def page_key(page):
@@ -131,6 +151,9 @@ def _restore_from_url():
     ("简体中文") into the URL, and links should say ``?lang=zh``. Without ``lang``, a browser
     whose language is Chinese starts in Chinese.
     """
+    if is_history_navigation():  # Back or Forward: the URL says how the page looked
+        for key in ("frame_lang", "frame_projector"):
+            st.session_state.pop(key, None)
     if "frame_lang" not in st.session_state:
         url_lang = st.query_params.get("lang")
         browser = (st.context.locale or "").lower()
@@ -143,25 +166,6 @@ def _restore_from_url():
         st.session_state.frame_projector = flag in TRUE_WORDS
 
 
-def _write_to_url(lang, projector):
-    for key, value in shared_query_params(lang, projector, always_lang=True).items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
-    if not projector and "projector" in st.query_params:
-        del st.query_params["projector"]
-
-
-def shared_query_params(lang, projector, always_lang=False):
-    """The frame's URL parameters to carry along a page link (defaults are left out)."""
-    params = {}
-    if always_lang or lang != DEFAULT_LANGUAGE:
-        params["lang"] = lang
-    if projector:
-        params["projector"] = "true"
-    return params
-
-
-def _page_links(t, lang, projector):
-    params = shared_query_params(lang, projector)
+def _page_links(t):
     for key, (path, icon) in PAGES.items():
-        st.page_link(path, label=t(f"page_{key}"), icon=icon, query_params=params or None)
+        st.page_link(path, label=t(f"page_{key}"), icon=icon, query_params=link_query(key))

@@ -52,7 +52,8 @@ def _range_setting(key, default, bounds):
 TAB_KEYS = ("compare", "properties", "softmax", "linear", "relu_units", "maxout")
 
 SETTINGS = [
-    Setting("act_lesson", "compare", choices=TAB_KEYS),  # the open tab, so a link can open it
+    # the open tab, so a link can open it
+    Setting("act_lesson", "compare", choices=TAB_KEYS, label="act_lesson_label"),
     Setting("act_names", list(DEFAULT_NAMES), choices=ACTIVATION_NAMES),
     _range_setting("act_half_range", 6.0, HALF_RANGE),
     Setting("act_show_checks", True),
@@ -60,14 +61,18 @@ SETTINGS = [
               *((bounds[0], bounds[1]) if bounds else ()))
       for key, name, parameter, bounds in PARAMETER_WIDGETS],
     Setting("act_code_name", "relu", choices=ACTIVATION_NAMES),
-    *[_range_setting(f"act_logit_{i}", value, LOGIT) for i, value in enumerate(DEFAULT_LOGITS)],
+    *[Setting(f"act_logit_{i}", value, *LOGIT, label="act_logit", label_fields=(("i", i + 1),))
+      for i, value in enumerate(DEFAULT_LOGITS)],
     _range_setting("act_temperature", 1.0, TEMPERATURE),
     _range_setting("act_overflow_shift", 1000, OVERFLOW_SHIFT),
     *[setting
       for i, (w, b, v) in enumerate(DEFAULT_UNITS)
-      for setting in (_range_setting(f"act_unit_{i}_w", w, UNIT_WEIGHT),
-                      _range_setting(f"act_unit_{i}_b", b, UNIT_BIAS),
-                      _range_setting(f"act_unit_{i}_v", v, UNIT_OUTPUT))],
+      for setting in (Setting(f"act_unit_{i}_w", w, *UNIT_WEIGHT, label="act_unit_w",
+                              label_fields=(("i", i + 1),)),
+                      Setting(f"act_unit_{i}_b", b, *UNIT_BIAS, label="act_unit_b",
+                              label_fields=(("i", i + 1),)),
+                      Setting(f"act_unit_{i}_v", v, *UNIT_OUTPUT, label="act_unit_v",
+                              label_fields=(("i", i + 1),)))],
     Setting("act_maxout_target", "square", choices=tuple(MAXOUT_TARGETS)),
     _range_setting("act_maxout_pieces", 3, MAXOUT_PIECES),
 ]
@@ -97,17 +102,6 @@ class ReluUnitControls:
 class MaxoutControls:
     target: str
     pieces: int
-
-
-def keep_settings(settings):
-    """Make settings survive runs in which their widgets are not drawn.
-
-    Only the open tab runs, and Streamlit forgets the state of a widget it did not draw;
-    a value written through ``st.session_state`` is kept instead.
-    """
-    for setting in settings:
-        if setting.key in st.session_state:
-            st.session_state[setting.key] = st.session_state[setting.key]
 
 
 def lesson_tabs(t):

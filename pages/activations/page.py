@@ -21,7 +21,6 @@ t, style = frame.t, frame.style
 st.title(t("act_title"))
 st.markdown(t("act_intro"))
 show_notices(restore_settings(controls.SETTINGS, t))
-controls.keep_settings(controls.SETTINGS)
 tabs = controls.lesson_tabs(t)  # only the open tab's lesson runs
 
 if tabs["compare"].open:

@@ -1,6 +1,7 @@
 """Strings of the activations page (every key starts with ``act_``)."""
 
 EN = {
+    "act_lesson_label": "Open lesson tab",
     "act_title": "Activation functions",
     "act_intro": "An activation function bends each unit's weighted sum. Compare them, read the code that computes them, and see why a network needs them at all.",
     # tabs
@@ -142,6 +143,7 @@ EN = {
 }
 
 ZH = {
+    "act_lesson_label": "打开的课程标签页",
     "act_title": "激活函数",
     "act_intro": "激活函数让每个神经元的加权和发生弯曲。在这里比较它们，阅读计算它们的代码，并理解网络为什么离不开它们。",
     "act_tab_compare": "对比",

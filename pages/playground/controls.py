@@ -36,9 +36,10 @@ SETTINGS = [
     Setting("pg_show_test", False),
     Setting("pg_features", ["x1", "x2"], choices=tuple(FEATURES)),
     Setting("pg_layers", 2, low=0, high=MAX_HIDDEN),
-    *[Setting(f"pg_units_{i}", 4, low=1, high=MAX_UNITS) for i in range(1, MAX_HIDDEN + 1)],
-    *[Setting(f"pg_act_{i}", "tanh", choices=tuple(ACTIVATIONS))
-      for i in range(1, MAX_HIDDEN + 1)],
+    *[Setting(f"pg_units_{i}", 4, low=1, high=MAX_UNITS, label="pg_units",
+              label_fields=(("layer", i),)) for i in range(1, MAX_HIDDEN + 1)],
+    *[Setting(f"pg_act_{i}", "tanh", choices=tuple(ACTIVATIONS), label="pg_activation",
+              label_fields=(("layer", i),)) for i in range(1, MAX_HIDDEN + 1)],
     Setting("pg_init", "xavier", choices=INITIALIZERS),
     Setting("pg_seed", 0, low=0, high=9999),
     Setting("pg_optimizer", "adam", choices=OPTIMIZERS),

@@ -25,15 +25,23 @@ def _font_size(page) -> str:
 
 def test_a_deep_link_is_a_fresh_servers_first_visit(browser) -> None:
     # A freshly started server must route /dead_relu through st.navigation (the frame, the
-    # sidebar, the language of the link), not serve a page script on its own.
+    # sidebar, the language of the link), with no "Page not found" dialog over it (Streamlit's
+    # first session on a project with a pages/ folder starts in its old multipage mode: see
+    # ui.frame.first_visit), and the visitor's next clicks must work as on any later visit.
     with running_app() as url:
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
         page.goto(url + "/dead_relu?lang=zh&projector=true")
-        wait_for_app(page, timeout=60_000)
+        wait_for_app(page, timeout=60_000, settle_ms=1_000)
         assert_no_exception(page)
+        expect(page.locator("[role='dialog']")).to_have_count(0)
         expect(page.locator("h1").first).to_contain_text(ZH("page_dead_relu"))
         expect(page.locator(SIDEBAR_LINKS)).to_have_count(len(PAGES))
         assert _font_size(page) == "20px"  # projector mode's type
+        page.locator(SIDEBAR_LINKS).nth(list(PAGES).index("saturation")).click()
+        wait_for_rerun(page, timeout=60_000)
+        assert "/saturation" in page.url and "lang=zh" in page.url
+        expect(page.locator("h1").first).to_contain_text(ZH("page_saturation"))
+        expect(page.locator("[role='dialog']")).to_have_count(0)
         page.context.close()
 
 
