@@ -9,16 +9,9 @@ import pytest
 
 from pages.playground import trainer as trainer_module
 from pages.playground.trainer import LiveTrainer
-from tests.test_playground import make_run
+from tests.test_playground import make_run, wait_until
 from ui import admission as admission_module
 from ui.admission import Admission, QueueStatus, Turn
-
-
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.01)
 
 
 def test_capacity_and_first_come_first_served():
