@@ -43,7 +43,7 @@ PRESETS = {
     "tanh_large": (("tanh",), "normal_1.0"),
     "tanh_xavier": (("tanh",), "xavier"),
     "relu_he": (("relu",), "he"),
-    "sigmoid_relu": (("sigmoid", "relu"), "xavier"),
+    "sigmoid_relu": (("sigmoid", "relu"), "he"),
 }
 
 
