@@ -1,4 +1,4 @@
-"""Signals through depth: a deep network at initialisation, layer by layer, and a brief training run.
+"""Signals through depth: a deep network at initialisation, layer by layer, and a brief training.
 
 The classic experiment (Glorot & Bengio, 2010; the CS231n notes): push a batch of standard-normal
 inputs through L hidden layers of the same width n and look at every layer on the way forward
@@ -233,7 +233,8 @@ def deep_network_weights(depth, width, init="xavier", gain=1.0, seed=0, n_classe
     """
     sizes = _network_sizes(depth, width, n_classes=n_classes)
     rng = np.random.default_rng(seed)
-    return [init_weights(init, n_in, n_out, rng, gain) for n_in, n_out in zip(sizes, sizes[1:])]
+    return [init_weights(init, n_in, n_out, rng, gain)
+            for n_in, n_out in zip(sizes[:-1], sizes[1:], strict=True)]
 
 
 def gaussian_batch(batch_size, width, n_classes=N_CLASSES, seed=0):
@@ -426,7 +427,7 @@ def _forward(layer, weights, X, samples=False):
     hidden = weights[:-1]
     pre_activations = np.empty((len(hidden), X.shape[0], hidden[0].shape[1]))
     first_values, a = [], X
-    for W, z in zip(hidden, pre_activations):
+    for W, z in zip(hidden, pre_activations, strict=True):
         np.matmul(a, W, out=z)  # no biases: they start at 0
         a = layer.value(z)
         if samples:
@@ -451,7 +452,7 @@ def _backward(layer, weights, X, pre_activations, top, top_grad, inspect=None,
         if inspect is not None:
             inspect(index, a, slope, grad_a)
         grad_z = grad_a * slope
-        del slope, grad_a  # released before the next arrays of the step are made
+        slope = grad_a = None  # released before the next arrays of the step are made
         below = layer.value(pre_activations[index - 1]) if index else X
         weight_grad = below.T @ grad_z
         norms[index] = np.linalg.norm(weight_grad)
@@ -579,7 +580,9 @@ def training_task(width, seed=0, n_samples=None):
     features, like the batch of the profile, labelled 1 where the first input is positive."""
     width = check_int("width", width, 1, MAX_WIDTH)
     rng = np.random.default_rng([seed, _TRAINING_STREAM])
-    n_samples = TRAINING_SAMPLES if n_samples is None else check_int("samples", n_samples, 2, MAX_BATCH)
+    if n_samples is None:
+        n_samples = TRAINING_SAMPLES
+    n_samples = check_int("samples", n_samples, 2, MAX_BATCH)
     X = rng.standard_normal((n_samples, width))
     return X, (X[:, 0] > 0.0).astype(np.int64)
 

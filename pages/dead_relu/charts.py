@@ -1,4 +1,4 @@
-"""Charts of the dead-ReLU page, built from the arrays of ``nn_core.experiments.dead_units.DeadUnitRun``.
+"""Charts of the dead-ReLU page, built from the arrays of a ``dead_units.DeadUnitRun``.
 
 Each function takes runs (one, or two in compare mode), the translator ``t`` for every visible
 word, and the page's ChartStyle. Colour always means the activation (the shared palette);
@@ -153,9 +153,9 @@ def activity_heatmap(t: Translate, style: ChartStyle, run: DeadUnitRun, layer: i
     })
     data["unit_low"], data["unit_high"] = data["unit"] - 0.5, data["unit"] + 0.5
     dies = run.activation == "relu"
+    subtitle = t("dead_heatmap_subtitle" if dies else "dead_heatmap_subtitle_leaky")
     title = alt.Title(t("dead_chart_heatmap_title", layer=layer,
-                        activation=_activation_name(t, run)),
-                      subtitle=t("dead_heatmap_subtitle" if dies else "dead_heatmap_subtitle_leaky"),
+                        activation=_activation_name(t, run)), subtitle=subtitle,
                       subtitleFontSize=style.font_size, subtitleColor=style.text_color)
     chart = alt.Chart(data, title=title).mark_rect().encode(
         x=alt.X("epoch:Q", title=t("dead_axis_epoch"),
@@ -243,7 +243,8 @@ def summary_table(t: Translate, runs: Sequence[DeadUnitRun]) -> pd.DataFrame:
     rows = []
     for run in runs:
         width = run.config.width
-        rows_of_run = zip(run.dead_counts_initial, run.dead_counts_final, run.negative_only_final)
+        rows_of_run = zip(run.dead_counts_initial, run.dead_counts_final,
+                          run.negative_only_final, strict=True)
         for layer, (born, end, negative) in enumerate(rows_of_run):
             rows.append({
                 t("dead_col_activation"): _activation_name(t, run),

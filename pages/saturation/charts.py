@@ -44,7 +44,7 @@ def layer_histograms(t, style, histograms, activation, title_key, x_key, columns
                               subtitle=t("sat_hist_subtitle", x=x_title),
                               subtitleFontSize=style.font_size, subtitleColor=style.text_color)
     color = ACTIVATION_COLORS[activation]
-    # Bars a couple of pixels wide leave sub-pixel gaps; a thin stroke of the same colour closes them.
+    # Bars a couple of pixels wide leave sub-pixel gaps; a thin stroke of their colour closes them.
     bars = alt.Chart(data, title=heading).mark_bar(color=color, binSpacing=0, stroke=color,
                                                    strokeWidth=0.5)
     chart = bars.encode(
