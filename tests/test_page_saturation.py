@@ -158,9 +158,9 @@ def test_training_draws_gradient_update_and_loss_charts(open_page):
     assert len(found) == 9
     gradients = found[t("sat_chart_train_grad")]
     assert set(gradients["curve"]) == {t("sat_series_first"), t("sat_series_last")}
-    assert len(gradients) == 2 * 30  # 30 steps by default
+    assert len(gradients) == 2 * 20  # 20 steps by default
     loss = found[t("sat_chart_train_loss")].sort_values("x")
-    assert loss["x"].tolist() == list(range(31))  # from the initial loss on
+    assert loss["x"].tolist() == list(range(21))  # from the initial loss on
     assert loss["value"].iloc[-1] < loss["value"].iloc[0]  # tanh + Xavier learns
     ratio_chart = spec_titled(at, t("sat_chart_train_ratio", activation=activation_name(t, "tanh")))
     assert len(ratio_chart["layer"]) == 3  # lines, the 1e-3 reference rule and its label

@@ -55,7 +55,7 @@ _LOG_FLOOR = math.log10(np.finfo(np.float64).tiny)  # where an exact zero gradie
 _BATCH_STREAM = 1  # the input batch draws from its own stream, independent of the weights
 _TRAINING_STREAM = 2  # the training task draws from a third stream
 TRAINING_SAMPLES = 32  # full batch: enough points for a task, few enough for a step in ms
-DEFAULT_LEARNING_RATE = 0.1
+DEFAULT_LEARNING_RATE = 0.01
 
 # --- the reading: thresholds of ``gradient_reading`` (its docstring says why) ---------------
 SPREAD_LIMIT = 100.0  # first/last weight-gradient ratio beyond 100x either way
@@ -454,12 +454,14 @@ def _backward(layer, weights, X, pre_activations, top, top_grad, inspect=None,
         grad_z = grad_a * slope
         slope = grad_a = None  # released before the next arrays of the step are made
         below = layer.value(pre_activations[index - 1]) if index else X
-        weight_grad = below.T @ grad_z
-        norms[index] = np.linalg.norm(weight_grad)
         grad_a = grad_z @ weights[index].T if index else None
-        if learning_rate is not None:
-            weight_grad *= learning_rate
-            weights[index] -= weight_grad
+        if learning_rate is None:
+            norms[index] = np.linalg.norm(below.T @ grad_z)
+        else:
+            # lr dL/dW = a^T (lr dL/dz): the step itself, without a pass to scale the gradient.
+            step = below.T @ (learning_rate * grad_z)
+            norms[index] = np.linalg.norm(step) / learning_rate
+            weights[index] -= step
         a = below
     return norms
 
@@ -587,7 +589,7 @@ def training_task(width, seed=0, n_samples=None):
     return X, (X[:, 0] > 0.0).astype(np.int64)
 
 
-def training_trace(activation, depth, width, init, gain=1.0, steps=30,
+def training_trace(activation, depth, width, init, gain=1.0, steps=20,
                    learning_rate=DEFAULT_LEARNING_RATE, seed=0, on_step=None):
     """Train the profiled network (same weights, same kind of inputs) briefly on
     ``training_task`` with full-batch plain gradient descent, W <- W - lr dL/dW for every weight
@@ -595,9 +597,9 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=30,
     its update-to-weight ratio ||delta W_l|| / ||W_l|| = lr ||dL/dW_l|| / ||W_l||.
 
     Plain SGD is used on purpose: Adam rescales each gradient and would hide that the first
-    layers of a vanishing network get tiny steps. A loss that becomes infinite or NaN, or climbs
-    far above where it started (``EXPLOSION_FACTOR``, as ``nn_core.fit``), stops the run, which
-    reports it; nothing is raised. ``on_step(step)`` is called after each step (to give a
+    layers of a vanishing network get tiny steps. A loss or a weight that becomes infinite or
+    NaN, or a loss that climbs far above where it started (``EXPLOSION_FACTOR``, as
+    ``nn_core.fit``), stops the run, which reports it; nothing is raised. ``on_step(step)`` is called after each step (to give a
     server's turn away). Memory: the weights and a small pre-activation block, no model copy.
     """
     steps = check_int("steps", steps, 1, MAX_STEPS)
@@ -611,21 +613,22 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=30,
         for step in range(steps + 1):
             pre_activations, top = _forward(layer, weights, X)
             loss = float(loss_fn.forward(top @ weights[-1], y))
-            reason = _divergence(loss, losses[0] if losses else loss, weights)
+            # ||W|| of every layer: for the update ratios, and finite only if every weight is.
+            sizes = np.array([np.linalg.norm(W) for W in weights])
+            reason = _divergence(loss, losses[0] if losses else loss, sizes)
             if reason:
                 del grad_norms[step - 1:], ratios[step - 1:]  # the step that led here
                 break
             losses.append(loss)
             if step == steps:
                 break  # the loss after the last step
-            sizes = np.array([np.linalg.norm(W) for W in weights[:-1]])
             output_delta = loss_fn.backward()
             top_grad = output_delta @ weights[-1].T
             weights[-1] -= learning_rate * (top.T @ output_delta)
             norms = _backward(layer, weights, X, pre_activations, top, top_grad,
                               learning_rate=learning_rate)
             grad_norms.append(norms)
-            ratios.append(learning_rate * norms / sizes)
+            ratios.append(learning_rate * norms / sizes[:-1])
             if on_step is not None:
                 on_step(step + 1)
     depth = len(weights) - 1
@@ -634,9 +637,9 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=30,
         update_ratio=np.array(ratios).reshape(-1, depth), diverged=bool(reason), reason=reason)
 
 
-def _divergence(loss, start_loss, weights):
+def _divergence(loss, start_loss, weight_norms):
     """Why training counts as diverged (the rule of ``nn_core.fit``), or ""."""
-    if not math.isfinite(loss) or not all(np.isfinite(W).all() for W in weights):
+    if not math.isfinite(loss) or not np.isfinite(weight_norms).all():
         return "the loss or the weights became NaN or infinite"
     if loss > EXPLOSION_FACTOR * max(start_loss, 1.0):
         return f"the loss exploded from {start_loss:.3g} to {loss:.3g}"
