@@ -140,10 +140,11 @@ TRAININGS = Admission(TRAINING_CAPACITY)
 class Turn:
     """One session's turn at ``admission``: wait for it, hold it, give it up."""
 
-    def __init__(self, admission, session_id, on_wait):
+    def __init__(self, admission, session_id, on_wait, on_start=None):
         self.admission = admission
         self.session_id = session_id
         self.on_wait = on_wait  # called with a QueueStatus while waiting
+        self.on_start = on_start  # called each time the slot is ours (after a checkpoint too)
         self.ticket = None
         self.holding = False
         self.started = 0.0
@@ -157,6 +158,8 @@ class Turn:
             self.on_wait(self.admission.status(self.ticket))
             time.sleep(POLL_SECONDS)
         self.ticket, self.holding, self.started = None, True, time.monotonic()
+        if self.on_start is not None:
+            self.on_start()
 
     def checkpoint(self):
         """Between the steps of a long job: after ``SLICE_SECONDS``, if others wait, go to the
@@ -190,10 +193,50 @@ def turn(t, admission=HEAVY_WORK):
         notice.info(t("admission_waiting", position=status.position, running=status.running),
                     icon=":material/hourglass_top:")
 
-    my_turn = Turn(admission, current_session_id(), show)
+    # The message goes away whenever the work (re)starts, after a checkpoint's wait too.
+    my_turn = Turn(admission, current_session_id(), show, on_start=notice.empty)
     try:
         my_turn.wait()
-        notice.empty()
         yield my_turn
     finally:
         my_turn.close()
+
+
+class _NotCached(Exception):
+    """Raised inside a cached function to look a key up without computing anything."""
+
+
+def _raise_not_cached():
+    raise _NotCached
+
+
+def _cached(cache, key):
+    """``cache``'s value for ``key``, or ``_NotCached`` (Streamlit caches no exception)."""
+    try:
+        return cache(key, _raise_not_cached)
+    except _NotCached:
+        return _NotCached
+
+
+def cached_or_computed(t, cache, keys, compute):
+    """[the result for each of ``keys``]: what any session already computed comes from
+    ``cache`` at once (a cache hit never waits in the queue); the rest is computed as
+    ``compute(key, my_turn)`` during one turn of ``HEAVY_WORK`` and stored in ``cache``.
+
+    ``cache`` is the page's ``st.cache_data`` function ``cache(key, _value)`` whose body is
+    ``return _value()``: the underscore keeps the callable out of the key. Within the turn
+    each key is looked up once more (a classmate may have just computed it), and the turn is
+    offered to the next in line between keys, when the previous piece's memory is released.
+    """
+    results = {key: _cached(cache, key) for key in keys}
+    missing = [key for key, value in results.items() if value is _NotCached]
+    if missing:
+        with turn(t) as my_turn:
+            for key in missing:
+                my_turn.checkpoint()
+                value = _cached(cache, key)
+                if value is _NotCached:
+                    value = compute(key, my_turn)
+                    cache(key, lambda value=value: value)
+                results[key] = value
+    return [results[key] for key in keys]

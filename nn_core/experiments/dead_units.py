@@ -11,6 +11,13 @@ activity rate of exactly 0. Leaky ReLU, PReLU and ELU output a non-zero value fo
 so their units cannot die in this sense. GELU and swish can only underflow to an exact 0, far
 out in their negative tail.
 
+What such a unit has instead is a *negative side*: the share of inputs with z <= 0 (for ReLU,
+exactly the inputs it ignores). A leaky unit can have every input there, as a dead ReLU does,
+and still learn: its slope there is alpha (0.01), not 0, so a gradient still reaches w and b.
+The run records each unit's share of inputs with z > 0 after every epoch (for ReLU, its
+activity rate) and its mean slope f'(z) over the negative-side inputs at the start and at
+the end.
+
 >>> config = DeadUnitConfig(epochs=5, width=8)
 >>> run = train_and_track(config)
 >>> run.activity_rate.shape  # (hidden layers, records: initialisation + 5 epochs, units)
@@ -76,9 +83,12 @@ class DeadUnitRun:
     train_accuracy: np.ndarray  # (n_records,)
     dead_fraction: np.ndarray  # (n_records, depth)
     activity_rate: np.ndarray  # (depth, n_records, width)
+    positive_share: np.ndarray  # (depth, n_records, width) share of inputs with z > 0
     prelu_slopes: np.ndarray  # (n_records, depth) learned PReLU alphas; (n_records, 0) otherwise
     initial_pre_activation: np.ndarray  # (depth, n_samples, width) z at initialisation
     final_pre_activation: np.ndarray  # (depth, n_samples, width) z after the last recorded epoch
+    initial_negative_slope: np.ndarray  # (depth, width) mean f'(z) where z <= 0; NaN if none
+    final_negative_slope: np.ndarray  # (depth, width) the same after the last recorded epoch
     diverged: bool = False
     diverged_epoch: int = 0  # the epoch in which training diverged (0 if it did not)
 
@@ -95,6 +105,12 @@ class DeadUnitRun:
     def dead_counts_final(self):
         """(depth,) number of dead units per hidden layer after the last recorded epoch."""
         return np.sum(self.activity_rate[:, -1, :] == 0.0, axis=1)
+
+    @property
+    def negative_only_final(self):
+        """(depth,) units with every input on the negative side after the last recorded epoch
+        (for ReLU these are the dead units; for leaky ReLU they still learn, with slope alpha)."""
+        return np.sum(self.positive_share[:, -1, :] == 0.0, axis=1)
 
     @property
     def n_hidden_units(self):
@@ -155,6 +171,20 @@ def activity_rates(model, X):
     return [activity_rate(a) for _, a in hidden_signals(model, X)]
 
 
+def negative_slopes(model, signals):
+    """Per hidden layer, (width,) each unit's mean slope f'(z) over the inputs where z <= 0:
+    0 for ReLU, alpha for leaky ReLU and PReLU, between 0 and alpha for ELU; NaN for a unit
+    with no input on that side."""
+    slopes = []
+    for layer, (z, a) in zip(model.hidden_activations(), signals, strict=True):
+        negative = z <= 0.0
+        count = negative.sum(axis=0)
+        total = np.where(negative, layer.slope(z, a), 0.0).sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            slopes.append(np.where(count > 0, total / count, np.nan))
+    return np.array(slopes)
+
+
 def prelu_alphas(model):
     """The learned alpha of every PReLU layer, in order (an empty list if there is none)."""
     return [float(layer.alpha[0]) for layer in model.layers if isinstance(layer, PReLU)]
@@ -167,10 +197,10 @@ class _Recorder:
         self.X = X
         self.total_epochs, self.on_epoch = total_epochs, on_epoch
         self.epochs, self.loss, self.accuracy = [], [], []
-        self.rates, self.slopes = [], []
+        self.rates, self.positive, self.slopes = [], [], []
         loss, accuracy = evaluate(model, X, y)
         self.record(0, loss, accuracy, model)
-        self.initial_z = self.last_z
+        self.initial_z, self.initial_negative_slope = self.last_z, self.last_negative_slope
 
     def record(self, epoch, loss, accuracy, model):
         signals = hidden_signals(model, self.X)
@@ -178,8 +208,10 @@ class _Recorder:
         self.loss.append(loss)
         self.accuracy.append(accuracy)
         self.rates.append([activity_rate(a) for _, a in signals])
+        self.positive.append([np.mean(z > 0.0, axis=0) for z, _ in signals])
         self.slopes.append(prelu_alphas(model))
         self.last_z = np.stack([z for z, _ in signals])
+        self.last_negative_slope = negative_slopes(model, signals)
 
     def __call__(self, epoch, history, model):
         self.record(epoch, history.train_loss[-1], history.train_accuracy[-1], model)
@@ -197,9 +229,12 @@ class _Recorder:
             train_accuracy=np.array(self.accuracy),
             dead_fraction=np.mean(rates == 0.0, axis=2),
             activity_rate=rates.transpose(1, 0, 2),
+            positive_share=np.array(self.positive).transpose(1, 0, 2),
             prelu_slopes=np.array(self.slopes).reshape(len(self.epochs), -1),
             initial_pre_activation=self.initial_z,
             final_pre_activation=self.last_z,
+            initial_negative_slope=self.initial_negative_slope,
+            final_negative_slope=self.last_negative_slope,
             diverged=history.diverged,
             diverged_epoch=last_epoch + 1 if history.diverged else 0,
         )

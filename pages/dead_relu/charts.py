@@ -1,4 +1,4 @@
-"""Charts of the dead-ReLU page, built from the arrays of ``nn_core.experiments.dead_units.DeadUnitRun``.
+"""Charts of the dead-ReLU page, built from the arrays of a ``dead_units.DeadUnitRun``.
 
 Each function takes runs (one, or two in compare mode), the translator ``t`` for every visible
 word, and the page's ChartStyle. Colour always means the activation (the shared palette);
@@ -13,16 +13,18 @@ import pandas as pd
 
 from nn_core.experiments.dead_units import DeadUnitRun, epoch_columns, pre_activation_histogram
 from ui.strings import activation_name
-from ui.style import ACTIVATION_COLORS, ChartStyle, styled
+from ui.style import ACTIVATION_COLORS, PALETTE, ChartStyle, styled
 
 Translate = Callable[..., str]
 
 # Heatmap limits keep the chart a few thousand rectangles: quick to draw on a classroom laptop.
 MAX_HEATMAP_COLUMNS = 100
-# Alive units shade from pale (fires on few points) to blue (fires on all); a dead unit is
-# black, so it shows as a solid black band that no shade of the live scale can be taken for.
+# Units shade from pale (few points with z > 0) to blue (all of them). A unit with every point
+# on the negative side is black where its slope there is 0 (a dead ReLU) and orange where it is
+# not (leaky ReLU: slope alpha, still learning): solid bands no shade of the scale resembles.
 ALIVE_RANGE = ["#E3F1F9", "#0072B2"]
 DEAD_COLOR = "#000000"
+NEGATIVE_ONLY_COLOR = PALETTE[4]  # Okabe-Ito orange
 INITIAL_COLOR = "#999999"
 
 
@@ -131,12 +133,14 @@ def loss_chart(t: Translate, style: ChartStyle, runs: Sequence[DeadUnitRun],
 
 def activity_heatmap(t: Translate, style: ChartStyle, run: DeadUnitRun, layer: int,
                      height: int = 340) -> alt.Chart:
-    """Units x epochs, coloured by activity rate: a dead unit is a solid dark band.
+    """Units x epochs, coloured by the share of training points with z > 0 (for ReLU, the
+    points it fires on): a unit with none is a solid band, black if it is dead (ReLU), orange if
+    its negative side still passes a gradient (leaky ReLU, PReLU, ELU...).
 
     ``layer`` is 1-based. Long runs are sampled to at most MAX_HEATMAP_COLUMNS epochs; each
     rectangle reaches to the next sampled epoch, so the time axis stays true.
     """
-    rates = run.activity_rate[layer - 1]  # (n_records, width)
+    rates = run.positive_share[layer - 1]  # (n_records, width)
     columns = epoch_columns(len(run.epochs), MAX_HEATMAP_COLUMNS)
     starts = run.epochs[columns]
     ends = np.append(starts[1:], starts[-1] + 1)
@@ -148,10 +152,11 @@ def activity_heatmap(t: Translate, style: ChartStyle, run: DeadUnitRun, layer: i
         "rate": rates[columns].ravel(),
     })
     data["unit_low"], data["unit_high"] = data["unit"] - 0.5, data["unit"] + 0.5
+    dies = run.activation == "relu"
+    subtitle = t("dead_heatmap_subtitle" if dies else "dead_heatmap_subtitle_leaky")
     title = alt.Title(t("dead_chart_heatmap_title", layer=layer,
-                        activation=_activation_name(t, run)),
-                      subtitle=t("dead_heatmap_subtitle"), subtitleFontSize=style.font_size,
-                      subtitleColor=style.text_color)
+                        activation=_activation_name(t, run)), subtitle=subtitle,
+                      subtitleFontSize=style.font_size, subtitleColor=style.text_color)
     chart = alt.Chart(data, title=title).mark_rect().encode(
         x=alt.X("epoch:Q", title=t("dead_axis_epoch"),
                 scale=alt.Scale(domain=[0, float(ends[-1])], nice=False)),
@@ -161,7 +166,7 @@ def activity_heatmap(t: Translate, style: ChartStyle, run: DeadUnitRun, layer: i
                 axis=alt.Axis(tickMinStep=1, format="d")),
         y2="unit_high:Q",
         color=alt.condition(
-            "datum.rate == 0", alt.value(DEAD_COLOR),
+            "datum.rate == 0", alt.value(DEAD_COLOR if dies else NEGATIVE_ONLY_COLOR),
             alt.Color("rate:Q", title=t("dead_legend_rate"),
                       scale=alt.Scale(range=ALIVE_RANGE, domain=[0, 1]),
                       legend=alt.Legend(format="%", orient="right")),
@@ -180,7 +185,8 @@ def unit_histogram(t: Translate, style: ChartStyle, run: DeadUnitRun, layer: int
     """Pre-activations of one unit over the training set, at initialisation and at the end.
 
     Everything left of the dashed line at z = 0 gives ReLU output 0; a dead unit has all of
-    its mass there.
+    its mass there. The subtitle says how much is there at the end and what slope f'(z) the
+    unit has there: 0 for ReLU (no gradient), alpha for leaky ReLU.
     """
     edges, initial, final = pre_activation_histogram(
         run.initial_pre_activation[layer - 1][:, unit - 1],
@@ -191,8 +197,14 @@ def unit_histogram(t: Translate, style: ChartStyle, run: DeadUnitRun, layer: int
         pd.DataFrame({"low": edges[:-1], "high": edges[1:], "count": counts, "stage": stage})
         for stage, counts in zip(stages, (initial, final))
     ], ignore_index=True)
-    title = t("dead_chart_hist_title", unit=unit, layer=layer,
-              activation=_activation_name(t, run))
+    share = 1.0 - run.positive_share[layer - 1, -1, unit - 1]  # the negative side
+    slope = run.final_negative_slope[layer - 1, unit - 1]
+    subtitle = (t("dead_hist_subtitle", share=f"{share:.0%}", slope=f"{slope:.3g}")
+                if np.isfinite(slope) else t("dead_hist_subtitle_none"))
+    title = alt.Title(t("dead_chart_hist_title", unit=unit, layer=layer,
+                        activation=_activation_name(t, run)),
+                      subtitle=subtitle, subtitleFontSize=style.font_size,
+                      subtitleColor=style.text_color)
     bars = alt.Chart(data, title=title).mark_bar(opacity=0.6, binSpacing=0).encode(
         x=alt.X("low:Q", title=t("dead_axis_z")),
         x2="high:Q",
@@ -231,12 +243,15 @@ def summary_table(t: Translate, runs: Sequence[DeadUnitRun]) -> pd.DataFrame:
     rows = []
     for run in runs:
         width = run.config.width
-        for layer, (born, end) in enumerate(zip(run.dead_counts_initial, run.dead_counts_final)):
+        rows_of_run = zip(run.dead_counts_initial, run.dead_counts_final,
+                          run.negative_only_final, strict=True)
+        for layer, (born, end, negative) in enumerate(rows_of_run):
             rows.append({
                 t("dead_col_activation"): _activation_name(t, run),
                 t("dead_col_layer"): layer + 1,
                 t("dead_col_dead_initial"): f"{born} / {width}",
                 t("dead_col_dead_final"): f"{end} / {width}",
+                t("dead_col_negative_final"): f"{negative} / {width}",
                 t("dead_col_accuracy"): f"{run.final_accuracy:.1%}",
             })
     return pd.DataFrame(rows)

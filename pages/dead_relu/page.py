@@ -2,30 +2,14 @@
 
 import streamlit as st
 
-from nn_core.experiments.dead_units import train_runs
-from pages.dead_relu import charts
-from pages.dead_relu.controls import SETTINGS, training_controls, view_controls
+from pages.dead_relu import charts, results
+from pages.dead_relu.controls import SETTINGS, lesson_button, training_controls, view_controls
 from ui.frame import current_frame
 from ui.strings import activation_name
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
-# (TrainingRequest, runs) of the last training in this session: chart options reuse it.
-RESULTS_KEY = "dead_results"
-
 frame = current_frame()
 t, style = frame.t, frame.style
-
-
-def train(request):
-    """Train what ``request`` asks for, with a progress bar; returns the runs."""
-    bar = st.progress(0.0, text=t("dead_training", percent=0))
-
-    def show(fraction):
-        bar.progress(fraction, text=t("dead_training", percent=round(100 * fraction)))
-
-    runs = train_runs(request.config, request.alternative, on_progress=show)
-    bar.empty()
-    return runs
 
 
 def show_status(trained_request, request, runs):
@@ -41,18 +25,23 @@ def show_status(trained_request, request, runs):
 
 
 def show_metrics(runs):
-    """Per run, a box named after its activation: dead units at the end and accuracy."""
+    """Per run, a box named after its activation: dead units at the end and accuracy, and for
+    an activation whose negative side has a slope, the units with every point on that side."""
     for run, column in zip(runs, st.columns(2)):
         with column.container(border=True):
             st.markdown(f"**{activation_name(t, run.activation)}**")
-            dead, accuracy = st.columns(2)
-            dead.metric(
+            cells = st.columns(2 if run.activation == "relu" else 3)
+            cells[0].metric(
                 t("dead_metric_dead"), f"{run.dead_total_final} / {run.n_hidden_units}",
                 delta=t("dead_metric_delta", delta=run.dead_change),
                 delta_color="inverse" if run.dead_change else "off",
                 help=t("dead_metric_dead_help"),
             )
-            accuracy.metric(t("dead_metric_accuracy"), f"{run.final_accuracy:.1%}",
+            if run.activation != "relu":
+                cells[2].metric(t("dead_metric_negative"),
+                                f"{int(run.negative_only_final.sum())} / {run.n_hidden_units}",
+                                help=t("dead_metric_negative_help"))
+            cells[1].metric(t("dead_metric_accuracy"), f"{run.final_accuracy:.1%}",
                             help=t("dead_metric_accuracy_help"))
 
 
@@ -97,18 +86,19 @@ show_notices(restore_settings(SETTINGS, t))
 with st.container(border=True):
     st.markdown(f"**{t('dead_settings')}**")
     request = training_controls(t)
-    train_clicked = st.button(t("dead_train"), key="dead_train", type="primary",
-                              icon=":material/play_arrow:", help=t("dead_train_help"))
-    stored = st.session_state.get(RESULTS_KEY)
-    # The first visit trains at once (under a second), so a shared link opens with charts.
-    if train_clicked or stored is None:
+    buttons = st.container(horizontal=True, wrap=True)
+    train_clicked = buttons.button(t("dead_train"), key="dead_train", type="primary",
+                                   icon=":material/play_arrow:", help=t("dead_train_help"))
+    lesson_clicked = lesson_button(t, buttons)
+    # A first visit trains at once (in its turn), so a shared link opens with charts.
+    if train_clicked or lesson_clicked or results.stored() is None:
         try:
-            stored = st.session_state[RESULTS_KEY] = (request, train(request))
+            results.train(t, request)
         except ValueError as error:
             st.error(t("error_generic", detail=error))
 
-if stored is not None:
-    trained_request, runs = stored
+if results.stored() is not None:
+    trained_request, runs = results.stored()
     show_status(trained_request, request, runs)
     show_results(runs)
 publish_settings(SETTINGS)

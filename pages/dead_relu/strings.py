@@ -4,9 +4,14 @@ EN = {
     "dead_intro": (
         "A ReLU unit outputs max(0, z). When z = x·w + b is negative for **every** input, the "
         "unit outputs 0 everywhere and its gradient is 0, so training can never bring it back: "
-        "it is **dead**. Train a network below and count how many of its units die: try a high "
-        "learning rate or a negative initial bias, then compare with leaky ReLU."
+        "it is **dead**. Train a network below and count how many of its units die. The suggested "
+        "lesson (one click below): Adam with learning rate 0.3 and every bias starting at −0.5 "
+        "kills most ReLU units; leaky ReLU, trained from the same start, loses none. Its units "
+        "can also have every input on the negative side, but there their slope is α = 0.01, "
+        "not 0, so the gradient still reaches them and they keep learning."
     ),
+    "dead_lesson": "Suggested lesson: kill ReLUs, compare with leaky ReLU",
+    "dead_lesson_help": "Sets Adam, learning rate 0.3, initial bias −0.5 (other settings at their defaults), turns on Compare with leaky ReLU, and trains.",
     "dead_settings": "Training settings",
     "dead_dataset": "Data set",
     "dead_dataset_help": "The toy classification data set the network learns (300 points).",
@@ -20,7 +25,7 @@ EN = {
     "dead_activation": "Activation",
     "dead_activation_help": "The activation of every hidden layer; only ReLU units can die for good.",
     "dead_lr": "Learning rate",
-    "dead_lr_help": "Step size of the optimiser, on a log scale; 0.3 and above kill many ReLU units.",
+    "dead_lr_help": "Step size of the optimiser, on a log scale; with Adam, 0.3 and above kill many ReLU units (at 3, even leaky ReLU diverges).",
     "dead_optimizer": "Optimiser",
     "dead_optimizer_help": "How the gradients update the weights, in mini-batches of 32 points.",
     "dead_opt_sgd": "SGD",
@@ -43,7 +48,7 @@ EN = {
     "dead_alternative": "Compare ReLU with",
     "dead_alternative_help": "The activation trained next to ReLU in compare mode.",
     "dead_train": "Train",
-    "dead_train_help": "Train with these settings; a default run takes well under a second.",
+    "dead_train_help": "Train with these settings; a default run takes about a second (longer when the class is busy: you then wait your turn).",
     "dead_training": "Training… {percent}%",
     "dead_status_current": "The charts show a run with the current settings.",
     "dead_status_stale": "The settings have changed since this run: the charts still show the previous one. Press **Train** to update them.",
@@ -51,11 +56,13 @@ EN = {
     "dead_metric_dead": "Dead units",
     "dead_metric_dead_help": "Hidden units whose output is 0 for every training point after the last epoch, out of all hidden units; the change is counted from initialisation.",
     "dead_metric_delta": "{delta:+d} since start",
+    "dead_metric_negative": "Negative side only",
+    "dead_metric_negative_help": "Hidden units with z ≤ 0 for every training point after the last epoch. A ReLU unit like that is dead; these are not: their slope there is not 0 (leaky ReLU: α), so they still get a gradient and can come back.",
     "dead_metric_accuracy": "Accuracy",
     "dead_metric_accuracy_help": "Training accuracy: the fraction of training points classified correctly after the last epoch.",
     "dead_section_curves": "Dead units and the cost of them",
     "dead_section_inside": "Inside one layer",
-    "dead_inside_caption": "Each row of the heatmap is a unit, each column an epoch; the colour is the fraction of training points on which the unit fires (output ≠ 0). A black band running to the right is a unit that has died. The histogram shows where the chosen unit's pre-activations lie: everything left of the dashed line at z = 0 gives ReLU output 0.",
+    "dead_inside_caption": "Each row of the heatmap is a unit, each column an epoch; the colour is the share of training points with z > 0 (for ReLU: the points the unit fires on). A black band running to the right is a ReLU unit that has died; an orange band is a unit with every point on the negative side that still learns, because its slope there is not 0. The histogram shows where the chosen unit's pre-activations lie: everything left of the dashed line at z = 0 is the negative side (ReLU output 0).",
     "dead_layer": "Layer",
     "dead_layer_help": "The hidden layer shown in the heatmap and the histogram (1 = nearest the input).",
     "dead_unit": "Unit",
@@ -70,11 +77,14 @@ EN = {
     "dead_axis_loss": "cross-entropy",
     "dead_chart_accuracy_title": "Training accuracy",
     "dead_axis_accuracy": "accuracy",
-    "dead_chart_heatmap_title": "Activity of each unit, layer {layer} · {activation}",
+    "dead_chart_heatmap_title": "Points with z > 0 per unit, layer {layer} · {activation}",
     "dead_axis_unit": "unit",
-    "dead_heatmap_subtitle": "black: dead (fires on no training point)",
-    "dead_legend_rate": "fires on",
+    "dead_heatmap_subtitle": "black: dead (z ≤ 0 on every training point: output 0, gradient 0)",
+    "dead_heatmap_subtitle_leaky": "orange: every point on the negative side, yet the slope there is not 0: still learning",
+    "dead_legend_rate": "z > 0 on",
     "dead_chart_hist_title": "Pre-activations of unit {unit}, layer {layer} · {activation}",
+    "dead_hist_subtitle": "after training: {share} of the points on the negative side, where the slope f′(z) averages {slope}",
+    "dead_hist_subtitle_none": "after training: no point on the negative side",
     "dead_axis_z": "pre-activation z = x·w + b",
     "dead_axis_count": "training points",
     "dead_legend_stage": "when",
@@ -91,6 +101,7 @@ EN = {
     "dead_col_layer": "Layer",
     "dead_col_dead_initial": "Dead at initialisation",
     "dead_col_dead_final": "Dead at the end",
+    "dead_col_negative_final": "Negative side only at the end",
     "dead_col_accuracy": "Training accuracy",
 }
 
@@ -98,8 +109,12 @@ ZH = {
     "dead_intro": (
         "ReLU 单元输出 max(0, z)。当 z = x·w + b 对**每一个**输入都为负时，这个单元处处输出 0，"
         "梯度也为 0，训练再也无法让它恢复：它**死亡**了。在下面训练一个网络，数一数有多少单元死亡："
-        "试试较大的学习率或负的初始偏置，再与 Leaky ReLU 对比。"
+        "建议的课堂实验（点击下方按钮）：使用 Adam、学习率 0.3、所有偏置初始为 −0.5，大多数 ReLU 单元会死亡；"
+        "从同一起点训练的 Leaky ReLU 一个单元也不会死。它的单元也可能所有输入都落在负半轴，"
+        "但那里的斜率是 α = 0.01 而不是 0，梯度仍能传到它们，它们会继续学习。"
     ),
+    "dead_lesson": "建议的实验：杀死 ReLU，再与 Leaky ReLU 对比",
+    "dead_lesson_help": "设置 Adam、学习率 0.3、初始偏置 −0.5（其余设置为默认值），打开与 Leaky ReLU 的对比，并开始训练。",
     "dead_settings": "训练设置",
     "dead_dataset": "数据集",
     "dead_dataset_help": "网络要学习的玩具分类数据集（300 个点）。",
@@ -113,7 +128,7 @@ ZH = {
     "dead_activation": "激活函数",
     "dead_activation_help": "所有隐藏层使用的激活函数；只有 ReLU 单元会永久死亡。",
     "dead_lr": "学习率",
-    "dead_lr_help": "优化器的步长（对数刻度）；0.3 及以上会杀死大量 ReLU 单元。",
+    "dead_lr_help": "优化器的步长（对数刻度）；使用 Adam 时，0.3 及以上会杀死大量 ReLU 单元（到 3 时连 Leaky ReLU 也会发散）。",
     "dead_optimizer": "优化器",
     "dead_optimizer_help": "梯度如何更新权重，每个小批量 32 个点。",
     "dead_opt_sgd": "SGD",
@@ -136,7 +151,7 @@ ZH = {
     "dead_alternative": "ReLU 的对比对象",
     "dead_alternative_help": "对比模式下与 ReLU 并排训练的激活函数。",
     "dead_train": "训练",
-    "dead_train_help": "用这些设置训练；默认设置不到一秒即可完成。",
+    "dead_train_help": "用这些设置训练；默认设置大约一秒即可完成（全班都在计算时会更久：需要排队等候）。",
     "dead_training": "训练中… {percent}%",
     "dead_status_current": "图表显示的是当前设置下的训练结果。",
     "dead_status_stale": "设置已经改变，图表仍显示上一次的训练结果。请点击**训练**进行更新。",
@@ -144,11 +159,13 @@ ZH = {
     "dead_metric_dead": "死亡单元",
     "dead_metric_dead_help": "最后一轮结束后，对所有训练点都输出 0 的隐藏单元数 / 隐藏单元总数；变化量相对于初始化时计算。",
     "dead_metric_delta": "{delta:+d}（与初始相比）",
+    "dead_metric_negative": "只在负半轴",
+    "dead_metric_negative_help": "最后一轮结束后，对所有训练点都有 z ≤ 0 的隐藏单元数。这样的 ReLU 单元已经死亡；而这些单元没有：它们在负半轴的斜率不是 0（Leaky ReLU 为 α），仍能得到梯度，还可能恢复。",
     "dead_metric_accuracy": "准确率",
     "dead_metric_accuracy_help": "训练准确率：最后一轮结束后被正确分类的训练点所占比例。",
     "dead_section_curves": "死亡单元及其代价",
     "dead_section_inside": "深入某一层",
-    "dead_inside_caption": "热力图的每一行是一个单元，每一列是一个训练轮次；颜色表示该单元在多少比例的训练点上被激活（输出 ≠ 0）。一直延伸到右侧的黑色横条就是已经死亡的单元。直方图显示所选单元的预激活值分布：虚线 z = 0 左侧的部分经过 ReLU 后输出都是 0。",
+    "dead_inside_caption": "热力图的每一行是一个单元，每一列是一个训练轮次；颜色表示 z > 0 的训练点所占比例（对 ReLU 来说就是该单元被激活的点）。一直延伸到右侧的黑色横条是已经死亡的 ReLU 单元；橙色横条是所有点都落在负半轴、但因为那里斜率不为 0 而仍在学习的单元。直方图显示所选单元的预激活值分布：虚线 z = 0 左侧是负半轴（ReLU 输出 0）。",
     "dead_layer": "层",
     "dead_layer_help": "热力图和直方图所显示的隐藏层（1 = 最靠近输入的一层）。",
     "dead_unit": "单元",
@@ -163,11 +180,14 @@ ZH = {
     "dead_axis_loss": "交叉熵",
     "dead_chart_accuracy_title": "训练准确率",
     "dead_axis_accuracy": "准确率",
-    "dead_chart_heatmap_title": "第 {layer} 层各单元的激活情况 · {activation}",
+    "dead_chart_heatmap_title": "第 {layer} 层各单元 z > 0 的点 · {activation}",
     "dead_axis_unit": "单元",
-    "dead_heatmap_subtitle": "黑色：死亡（对任何训练点都不激活）",
-    "dead_legend_rate": "激活比例",
+    "dead_heatmap_subtitle": "黑色：死亡（所有训练点上 z ≤ 0：输出为 0，梯度为 0）",
+    "dead_heatmap_subtitle_leaky": "橙色：所有点都在负半轴，但那里的斜率不为 0：仍在学习",
+    "dead_legend_rate": "z > 0 的比例",
     "dead_chart_hist_title": "第 {layer} 层单元 {unit} 的预激活值 · {activation}",
+    "dead_hist_subtitle": "训练后：{share} 的点落在负半轴，那里的斜率 f′(z) 平均为 {slope}",
+    "dead_hist_subtitle_none": "训练后：没有点落在负半轴",
     "dead_axis_z": "预激活值 z = x·w + b",
     "dead_axis_count": "训练点数",
     "dead_legend_stage": "时间",
@@ -184,5 +204,6 @@ ZH = {
     "dead_col_layer": "层",
     "dead_col_dead_initial": "初始化时死亡",
     "dead_col_dead_final": "训练结束时死亡",
+    "dead_col_negative_final": "结束时只在负半轴",
     "dead_col_accuracy": "训练准确率",
 }

@@ -44,7 +44,7 @@ def layer_histograms(t, style, histograms, activation, title_key, x_key, columns
                               subtitle=t("sat_hist_subtitle", x=x_title),
                               subtitleFontSize=style.font_size, subtitleColor=style.text_color)
     color = ACTIVATION_COLORS[activation]
-    # Bars a couple of pixels wide leave sub-pixel gaps; a thin stroke of the same colour closes them.
+    # Bars a couple of pixels wide leave sub-pixel gaps; a thin stroke of their colour closes them.
     bars = alt.Chart(data, title=heading).mark_bar(color=color, binSpacing=0, stroke=color,
                                                    strokeWidth=0.5)
     chart = bars.encode(
@@ -77,18 +77,21 @@ def per_layer_lines(t, style, layers, values, title_key, y_key, log_scale=False,
 
 
 def gradient_norm_chart(t, style, layers, measured, envelope):
-    """Measured ||dL/dW|| per layer (solid) and sigmoid's 0.25^(L - l) bound (dashed), log y."""
+    """Measured ||dL/dW|| per layer, log y; with sigmoid's 0.25^(L - l) bound dashed for the
+    activations in ``envelope`` (an empty dict draws the measured lines alone)."""
     labels = _labels(t, measured)
-    curves = {t("sat_series_measured"): measured, t("sat_series_envelope"): envelope}
+    curves = {t("sat_series_measured"): measured}
+    if envelope:
+        curves[t("sat_series_envelope")] = envelope
     frames = []
     for curve, values in curves.items():
         table = _long_table({name: (layers, series) for name, series in values.items()}, labels)
         frames.append(table.assign(curve=curve))
     data = _positive(pd.concat(frames, ignore_index=True))
+    dash = ("curve", t("sat_legend_curve"), list(curves)) if envelope else None
     chart = _activation_lines(data, labels, t("sat_axis_layer"), t("sat_axis_grad_norm"),
                               t("sat_legend_activation"), style, True, False,
-                              t("sat_chart_grad_norm"),
-                              dash=("curve", t("sat_legend_curve"), list(curves)))
+                              t("sat_chart_grad_norm"), dash=dash)
     return styled(chart, style, height=line_height(style))
 
 

@@ -32,7 +32,7 @@ SETTINGS = [
     Setting("sat_batch", 1000, low=BATCH_RANGE[0], high=BATCH_RANGE[1]),
     Setting("sat_seed", 0, low=SEED_RANGE[0], high=SEED_RANGE[1]),
     Setting("sat_threshold", "0.01", choices=THRESHOLDS),
-    Setting("sat_steps", 30, low=STEP_RANGE[0], high=STEP_RANGE[1], label="sat_train_steps"),
+    Setting("sat_steps", 20, low=STEP_RANGE[0], high=STEP_RANGE[1], label="sat_train_steps"),
     Setting("sat_lr", "0.01", choices=LEARNING_RATES, label="sat_train_lr"),
 ]
 
@@ -43,7 +43,7 @@ PRESETS = {
     "tanh_large": (("tanh",), "normal_1.0"),
     "tanh_xavier": (("tanh",), "xavier"),
     "relu_he": (("relu",), "he"),
-    "sigmoid_relu": (("sigmoid", "relu"), "xavier"),
+    "sigmoid_relu": (("sigmoid", "relu"), "he"),
 }
 
 

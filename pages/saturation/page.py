@@ -3,13 +3,8 @@ brief training run that shows which layers learn."""
 
 import streamlit as st
 
-from nn_core.experiments.depth import (
-    HEALTHY_UPDATE_RATIO,
-    TRAINING_SAMPLES,
-    depth_profile,
-    training_trace,
-)
-from pages.saturation import charts
+from nn_core.experiments.depth import HEALTHY_UPDATE_RATIO, TRAINING_SAMPLES
+from pages.saturation import charts, results
 from pages.saturation.controls import (
     SETTINGS,
     network_controls,
@@ -23,16 +18,6 @@ from ui.url_state import publish_settings, share_panel, show_notices
 
 frame = current_frame()
 t, style = frame.t, frame.style
-
-
-@st.cache_data(max_entries=8, show_spinner=False)
-def cached_profile(activation, depth, width, init, gain, batch_size, seed, threshold):
-    return depth_profile(activation, depth, width, init, gain, batch_size, seed, threshold)
-
-
-@st.cache_data(max_entries=4, show_spinner=False)
-def cached_training(activation, depth, width, init, gain, steps, learning_rate, seed):
-    return training_trace(activation, depth, width, init, gain, steps, learning_rate, seed)
 
 
 def show_forward(profiles):
@@ -52,22 +37,27 @@ def show_forward(profiles):
 
 def show_backward(profiles):
     st.subheader(t("sat_backward_header"))
-    st.caption(t("sat_backward_caption"))
+    sigmoid_shown = "sigmoid" in profiles
+    st.caption(t("sat_backward_caption") + (" " + t("sat_envelope_caption") if sigmoid_shown
+                                             else ""))
     show_histograms(profiles, "gradient_histograms", "sat_chart_grad_hist",
                     "sat_axis_log_grad", x_format="d")  # whole decades
     chart_column, reading_column = st.columns([3, 2])
+    # Sigmoid's bound 0.25^(L - l) belongs to sigmoid alone: drawn only when it is shown.
     chart_column.altair_chart(charts.gradient_norm_chart(
         t, style, next(iter(profiles.values())).layers,
         {name: p.weight_grad_norm for name, p in profiles.items()},
-        {name: p.sigmoid_envelope for name, p in profiles.items()}), width="stretch")
+        {name: p.sigmoid_envelope for name, p in profiles.items() if name == "sigmoid"}),
+        width="stretch")
     for name, profile in profiles.items():
         label = activation_name(t, name)
-        reading_column.info(t(f"sat_reading_{profile.reading}", activation=label,
-                              depth=profile.depth, ratio=f"{profile.gradient_ratio:.2g}"),
+        reading = profile.reading
+        reading_column.info(t(f"sat_reading_{reading.code}", activation=label,
+                              depth=profile.depth, **results.reading_fields(reading)),
                             icon=":material/lightbulb:")
         reading_column.caption(t("sat_saturation_note", activation=label,
                                  share=f"{profile.saturated_fraction[-1]:.0%}",
-                                 std=f"{profile.activation_std[-1]:.2g}"))
+                                 std=results.number(profile.activation_std[-1])))
 
 
 def show_training(traces, depth):
@@ -75,16 +65,17 @@ def show_training(traces, depth):
         if trace.diverged:
             st.warning(t("sat_train_diverged", activation=activation_name(t, name),
                          step=trace.diverged_at), icon=":material/warning:")
-    traces = {name: trace for name, trace in traces.items() if len(trace.loss)}
+    traces = {name: trace for name, trace in traces.items() if len(trace.grad_norm)}
     if not traces:
         return
-    steps = {name: trace.steps for name, trace in traces.items()}
     grad_column, loss_column = st.columns(2)
     grad_column.altair_chart(charts.training_gradient_chart(
-        t, style, steps, {n: tr.first_grad_norm for n, tr in traces.items()},
+        t, style, {n: tr.steps for n, tr in traces.items()},
+        {n: tr.first_grad_norm for n, tr in traces.items()},
         {n: tr.last_grad_norm for n, tr in traces.items()}), width="stretch")
     loss_column.altair_chart(charts.loss_chart(
-        t, style, steps, {n: tr.loss for n, tr in traces.items()}), width="stretch")
+        t, style, {n: tr.loss_steps for n, tr in traces.items()},
+        {n: tr.loss for n, tr in traces.items()}), width="stretch")
     for column, (name, trace) in zip(st.columns(len(traces)), traces.items()):
         column.altair_chart(charts.update_ratio_chart(
             t, style, trace.steps, trace.update_ratio, name, HEALTHY_UPDATE_RATIO),
@@ -106,14 +97,13 @@ show_notices(restore_saturation_settings(t))
 with st.container(border=True):
     preset_buttons(t)
     setup = network_controls(t)
-network = (setup.depth, setup.width, setup.init, setup.gain)
 
 if not setup.activations:
     st.warning(t("sat_pick_one"), icon=":material/touch_app:")
 else:
     try:
-        profiles = {name: cached_profile(name, *network, setup.batch_size, setup.seed,
-                                         setup.threshold) for name in setup.activations}
+        with st.spinner(t("sat_profile_spinner", depth=setup.depth, width=setup.width)):
+            profiles = results.profiles(t, setup)
     except ValueError as error:
         st.error(t("error_generic", detail=error))
         profiles = {}
@@ -128,18 +118,19 @@ else:
 st.subheader(t("sat_training_header"))
 st.caption(t("sat_training_caption", width=setup.width, samples=TRAINING_SAMPLES))
 training, train_clicked = training_controls(t)
-request = (setup.activations, *network, training.steps, training.learning_rate, setup.seed)
+request = results.training_request(setup, training)
 if train_clicked and setup.activations:
-    with st.spinner(t("sat_train_spinner", depth=setup.depth, width=setup.width)):
-        st.session_state.sat_training_result = (request, {
-            name: cached_training(name, *network, training.steps, training.learning_rate,
-                                  setup.seed) for name in setup.activations})
-stored = st.session_state.get("sat_training_result")
-if stored is None:
+    try:
+        with st.spinner(t("sat_train_spinner", depth=setup.depth, width=setup.width)):
+            results.train(t, request)
+    except ValueError as error:
+        st.error(t("error_generic", detail=error))
+traces, current = results.stored_training(request)
+if traces is None:
     st.info(t("sat_train_prompt"), icon=":material/school:")
-elif stored[0] != request:
+elif not current:
     st.info(t("sat_train_stale"), icon=":material/refresh:")
 else:
-    show_training(stored[1], setup.depth)
+    show_training(traces, setup.depth)
 publish_settings(SETTINGS)
 share_panel(SETTINGS, t)
