@@ -208,19 +208,6 @@ def _probability_bars(labels, probabilities, titles, style, height=300):
     return styled((bars + text).properties(title=titles.title), style, style.height(height))
 
 
-def _loss_chart(losses, titles, style, height=300):
-    """Training loss per epoch on a log scale (it falls over orders of magnitude)."""
-    data = pd.DataFrame({"epoch": np.arange(1, len(losses) + 1), "loss": losses})
-    chart = alt.Chart(data).mark_line(color=NETWORK_COLOR, strokeWidth=style.line_width).encode(
-        x=alt.X("epoch:Q", title=titles.x),
-        y=alt.Y("loss:Q", title=titles.y, scale=alt.Scale(type="log"),
-                axis=alt.Axis(tickCount=4, format=".0e")),
-        tooltip=[alt.Tooltip("epoch:Q", title=titles.x),
-                 alt.Tooltip("loss:Q", title=titles.y, format=".2e")],
-    )
-    return styled(chart.properties(title=titles.title), style, style.height(height))
-
-
 # --- the page's charts, titled in the reader's language ---------------------------------------
 
 def values_chart(t, style, x, values):
@@ -275,17 +262,24 @@ def relu_units_chart(t, style, x, target, contributions, output):
     ], _lesson_titles("act_chart_units", t), style, y_limits=(-2.0, 2.0))
 
 
-def sine_fit_chart(t, style, x, target, prediction):
-    """sin(x) and what the trained [1, 8, 8, 1] network draws."""
-    return _lines_chart(x, [
-        Line(t("act_series_target"), target, TARGET_COLOR, DASHED),
-        Line(t("act_series_trained"), prediction, NETWORK_COLOR),
-    ], _lesson_titles("act_chart_fit", t), style)
+def comparison_units_chart(t, style, curve):
+    """sin(x) and the comparison network of more units (not the student's): its sum only."""
+    k = len(curve.contributions)
+    return _lines_chart(curve.x, [
+        Line(t("act_series_target"), curve.target, TARGET_COLOR, DASHED),
+        Line(t("act_series_comparison", k=k), curve.output, NETWORK_COLOR),
+    ], _lesson_titles("act_chart_comparison", t, k=k), style, height=300, y_limits=(-1.5, 1.5))
 
 
-def training_loss_chart(t, style, losses):
-    return _loss_chart(losses, Titles(t("act_chart_loss"), t("act_axis_epoch"),
-                                      t("act_axis_loss")), style, height=260)
+def fit_delta(t, record):
+    """The student's metric's delta after a fit: the change of the error it made."""
+    return t("act_fit_delta", change=f"{record.change:+.4f}")
+
+
+def error_text(value):
+    """A mean squared error as the page prints it: four decimals, or three significant digits
+    once it is below 0.001 (so that a small error never reads as 0.0000)."""
+    return f"{value:.4f}" if value >= 0.001 else f"{value:.3g}"
 
 
 def maxout_chart(t, style, x, target, pieces, output, target_name, y_limits):
@@ -380,3 +374,83 @@ def collapse_formulas(W1, b1, W2, b2, W, b):
         matrix_latex(r"W_2^\top", np.transpose(W2)) + r",\quad " + matrix_latex("b_2", b2),
         matrix_latex(r"W = W_1 W_2", W, 3) + r",\quad " + matrix_latex(r"b = b_1 W_2 + b_2", b, 3),
     ]
+
+
+# --- zero-centred outputs ---------------------------------------------------------------------
+
+# Square panels, so the loss's ellipses keep their true shape (the size holds the axes too).
+# Two sit side by side: enlarged for a projector, they stop at the width of a column of a
+# 1400 px wide screen, and the normal size still fits a phone's 390 px.
+ZERO_CENTRED_SIZE = 340
+ZERO_CENTRED_MAX = 420
+SIGNS = {-1: "−", 0: "0", 1: "+"}
+
+
+def descent_chart(t, style, path, contours, view):
+    """One descent over the contour lines of its loss, with its start and the optimum w*.
+
+    ``path`` is a ``zero_centred.DescentPath``; ``contours`` (levels, n, 2) closed curves;
+    ``view`` (low, high) for both axes, shared by the two panels so they compare at a glance.
+    """
+    size = min(style.height(ZERO_CENTRED_SIZE), ZERO_CENTRED_MAX)
+    w1_title, w2_title = t("act_zc_axis_w1"), t("act_zc_axis_w2")
+    scale = alt.Scale(domain=list(view), nice=False)
+    x = alt.X("w1:Q", title=w1_title, scale=scale)
+    y = alt.Y("w2:Q", title=w2_title, scale=scale)
+    n_levels, n_points, _ = contours.shape
+    ellipses = pd.DataFrame({"w1": contours[..., 0].ravel(), "w2": contours[..., 1].ravel(),
+                             "level": np.repeat(np.arange(n_levels), n_points),
+                             "order": np.tile(np.arange(n_points), n_levels)})
+    contour_lines = alt.Chart(ellipses).mark_line(
+        color=PIECE_COLOR, strokeWidth=style.line_width / 2, clip=True,
+    ).encode(x=x, y=y, detail="level:N", order="order:Q")
+    steps = pd.DataFrame({"w1": path.path[:, 0], "w2": path.path[:, 1],
+                          "step": np.arange(len(path.path))})
+    color = ACTIVATION_COLORS[path.activation]
+    descent = alt.Chart(steps).mark_line(
+        color=color, strokeWidth=style.line_width / 1.5, clip=True,
+        point=alt.OverlayMarkDef(color=color, size=style.point_size / 2, filled=True),
+    ).encode(x=x, y=y, order="step:Q", tooltip=[
+        alt.Tooltip("step:Q", title=t("act_zc_step")),
+        alt.Tooltip("w1:Q", title=w1_title, format=".3f"),
+        alt.Tooltip("w2:Q", title=w2_title, format=".3f"),
+    ])
+    landmarks = pd.DataFrame({
+        "w1": [path.path[0, 0], path.target[0]], "w2": [path.path[0, 1], path.target[1]],
+        "label": [t("act_zc_label_start"), t("act_zc_label_optimum")],
+        "shape": ["circle", "diamond"],
+    })
+    points = alt.Chart(landmarks).mark_point(
+        filled=True, size=style.point_size * 4, color=style.text_color, opacity=1,
+    ).encode(x=x, y=y, shape=alt.Shape("shape:N", scale=None), tooltip=[
+        alt.Tooltip("label:N", title=" "),
+        alt.Tooltip("w1:Q", title=w1_title, format=".2f"),
+        alt.Tooltip("w2:Q", title=w2_title, format=".2f"),
+    ])
+    labels = alt.Chart(landmarks).mark_text(
+        align="left", dx=10, dy=-10, fontSize=style.font_size, fontWeight="bold",
+        color=style.text_color,
+    ).encode(x=x, y=y, text="label:N")
+    chart = alt.layer(contour_lines, descent, points, labels,
+                      title=t(f"act_zc_chart_{path.activation}"))
+    return styled(chart.properties(width=size), style, size)
+
+
+def steps_text(t, path):
+    """The metric's value: the steps to the optimum, or that it was not reached."""
+    if path.steps_to_optimum is None:
+        return t("act_zc_not_reached", max=f"{path.steps:,}")
+    return f"{path.steps_to_optimum:,}"
+
+
+def one_sign_text(t, path):
+    fraction = path.one_sign_fraction
+    return t("act_zc_no_steps") if fraction is None else f"{fraction:.0%}"
+
+
+def signs_text(t, path, n_steps=8):
+    """The gradient's sign pattern over the first steps: "(−,−) (+,+) (+,−) …"."""
+    # A word joiner (U+2060) on each side of the comma keeps a pair on one line.
+    pairs = [f"({SIGNS[first]}\u2060,\u2060{SIGNS[second]})"
+             for first, second in path.signs(n_steps)]
+    return t("act_zc_signs", n=len(pairs), signs=" ".join(pairs))
