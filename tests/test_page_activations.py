@@ -303,9 +303,11 @@ def test_zero_centred_tab_shows_both_descents_with_their_step_counts(repo_root):
     paths = zero_centred.compare_descents(0.5, (-2.0, 2.0))
     assert (sigmoid_steps, tanh_steps) == (paths["sigmoid"].steps_to_optimum,
                                            paths["tanh"].steps_to_optimum)
-    descent = chart_frames(at.get("vega_lite_chart")[0])
-    drawn = next(frame for frame in descent if "step" in frame)
+    drawn = chart_data(at, 0)
+    drawn = drawn[drawn["kind"] == "path"].sort_values("order")
     np.testing.assert_array_equal(drawn[["w1", "w2"]].to_numpy(), paths["sigmoid"].path)
+    assert spec_of(at, 1)["layer"][0]["encoding"]["x"]["scale"]["domain"] == list(
+        zero_centred.zero_centred_lesson(0.5, (-2.0, 2.0)).view)
     at.slider(key="act_zc_lr").set_value(1.0).run()
     at.slider(key="act_zc_w1").set_value(3.0).run()
     assert not at.exception

@@ -386,54 +386,99 @@ ZERO_CENTRED_MAX = 420
 SIGNS = {-1: "−", 0: "0", 1: "+"}
 
 
+# The panels' axis domain in the cached spec, replaced by each view's (low, high).
+_VIEW_PLACEHOLDER = [-9999.5, 9999.5]
+
+
+@dataclass(frozen=True)
+class DescentTitles:
+    title: str
+    w1: str
+    w2: str
+    step: str
+    start: str
+    optimum: str
+
+
 def descent_chart(t, style, path, contours, view):
     """One descent over the contour lines of its loss, with its start and the optimum w*.
 
     ``path`` is a ``zero_centred.DescentPath``; ``contours`` (levels, n, 2) closed curves;
     ``view`` (low, high) for both axes, shared by the two panels so they compare at a glance.
+    Every change of the lesson's sliders redraws both panels, so, as for the comparison
+    charts, the spec is built once per language, style and activation, and each run only
+    fills in the data and the view.
     """
-    size = min(style.height(ZERO_CENTRED_SIZE), ZERO_CENTRED_MAX)
-    w1_title, w2_title = t("act_zc_axis_w1"), t("act_zc_axis_w2")
-    scale = alt.Scale(domain=list(view), nice=False)
-    x = alt.X("w1:Q", title=w1_title, scale=scale)
-    y = alt.Y("w2:Q", title=w2_title, scale=scale)
+    titles = DescentTitles(t(f"act_zc_chart_{path.activation}"), t("act_zc_axis_w1"),
+                           t("act_zc_axis_w2"), t("act_zc_step"), t("act_zc_label_start"),
+                           t("act_zc_label_optimum"))
+    spec = _descent_spec(titles, style, ACTIVATION_COLORS[path.activation])
+    return VegaLiteChart(_with_view(spec, [float(view[0]), float(view[1])]),
+                         _descent_frame(titles, path, contours))
+
+
+def _descent_frame(titles, path, contours):
+    """The panel's data in one long frame: contour rows, the path's rows, the two landmarks."""
     n_levels, n_points, _ = contours.shape
-    ellipses = pd.DataFrame({"w1": contours[..., 0].ravel(), "w2": contours[..., 1].ravel(),
-                             "level": np.repeat(np.arange(n_levels), n_points),
-                             "order": np.tile(np.arange(n_points), n_levels)})
-    contour_lines = alt.Chart(ellipses).mark_line(
-        color=PIECE_COLOR, strokeWidth=style.line_width / 2, clip=True,
-    ).encode(x=x, y=y, detail="level:N", order="order:Q")
+    lines = pd.DataFrame({"w1": contours[..., 0].ravel(), "w2": contours[..., 1].ravel(),
+                          "group": np.repeat(np.arange(n_levels), n_points),
+                          "order": np.tile(np.arange(n_points), n_levels), "kind": "contour"})
     steps = pd.DataFrame({"w1": path.path[:, 0], "w2": path.path[:, 1],
-                          "step": np.arange(len(path.path))})
-    color = ACTIVATION_COLORS[path.activation]
-    descent = alt.Chart(steps).mark_line(
+                          "order": np.arange(len(path.path)), "kind": "path"})
+    landmarks = pd.DataFrame({"w1": [path.path[0, 0], path.target[0]],
+                              "w2": [path.path[0, 1], path.target[1]],
+                              "label": [titles.start, titles.optimum],
+                              "shape": ["circle", "diamond"], "kind": "landmark"})
+    return pd.concat([lines, steps, landmarks], ignore_index=True)
+
+
+def _with_view(spec, view):
+    """The spec with the placeholder domain replaced by ``view`` wherever it appears."""
+    if isinstance(spec, dict):
+        return {key: _with_view(value, view) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return view if spec == _VIEW_PLACEHOLDER else [_with_view(item, view) for item in spec]
+    return spec
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _descent_spec(titles, style, color):
+    """The descent panel's Vega-Lite spec without data (see ``_descent_frame``)."""
+    size = min(style.height(ZERO_CENTRED_SIZE), ZERO_CENTRED_MAX)
+    scale = alt.Scale(domain=_VIEW_PLACEHOLDER, nice=False)
+    x = alt.X("w1:Q", title=titles.w1, scale=scale)
+    y = alt.Y("w2:Q", title=titles.w2, scale=scale)
+    base = alt.Chart()
+    contour_lines = base.mark_line(
+        color=PIECE_COLOR, strokeWidth=style.line_width / 2, clip=True,
+    ).encode(x=x, y=y, detail="group:N", order="order:Q").transform_filter(
+        alt.datum.kind == "contour")
+    descent = base.mark_line(
         color=color, strokeWidth=style.line_width / 1.5, clip=True,
         point=alt.OverlayMarkDef(color=color, size=style.point_size / 2, filled=True),
-    ).encode(x=x, y=y, order="step:Q", tooltip=[
-        alt.Tooltip("step:Q", title=t("act_zc_step")),
-        alt.Tooltip("w1:Q", title=w1_title, format=".3f"),
-        alt.Tooltip("w2:Q", title=w2_title, format=".3f"),
-    ])
-    landmarks = pd.DataFrame({
-        "w1": [path.path[0, 0], path.target[0]], "w2": [path.path[0, 1], path.target[1]],
-        "label": [t("act_zc_label_start"), t("act_zc_label_optimum")],
-        "shape": ["circle", "diamond"],
-    })
-    points = alt.Chart(landmarks).mark_point(
+    ).encode(x=x, y=y, order="order:Q", tooltip=[
+        alt.Tooltip("order:Q", title=titles.step),
+        alt.Tooltip("w1:Q", title=titles.w1, format=".3f"),
+        alt.Tooltip("w2:Q", title=titles.w2, format=".3f"),
+    ]).transform_filter(alt.datum.kind == "path")
+    landmarks = base.transform_filter(alt.datum.kind == "landmark")
+    points = landmarks.mark_point(
         filled=True, size=style.point_size * 4, color=style.text_color, opacity=1,
     ).encode(x=x, y=y, shape=alt.Shape("shape:N", scale=None), tooltip=[
         alt.Tooltip("label:N", title=" "),
-        alt.Tooltip("w1:Q", title=w1_title, format=".2f"),
-        alt.Tooltip("w2:Q", title=w2_title, format=".2f"),
+        alt.Tooltip("w1:Q", title=titles.w1, format=".2f"),
+        alt.Tooltip("w2:Q", title=titles.w2, format=".2f"),
     ])
-    labels = alt.Chart(landmarks).mark_text(
+    labels = landmarks.mark_text(
         align="left", dx=10, dy=-10, fontSize=style.font_size, fontWeight="bold",
         color=style.text_color,
     ).encode(x=x, y=y, text="label:N")
-    chart = alt.layer(contour_lines, descent, points, labels,
-                      title=t(f"act_zc_chart_{path.activation}"))
-    return styled(chart.properties(width=size), style, size)
+    chart = alt.layer(contour_lines, descent, points, labels, data=pd.DataFrame({"kind": []}),
+                      title=titles.title)
+    spec = styled(chart.properties(width=size), style, size).to_dict()
+    spec.pop("datasets", None)  # st.vega_lite_chart supplies the real frame at the top level
+    spec.pop("data", None)
+    return spec
 
 
 def steps_text(t, path):

@@ -32,8 +32,8 @@ def fit_panel(t, style, record, fit_shown):
 def descent_panel(t, style, lesson, name):
     """One side of the zero-centred lesson: the descent over its loss, and its counts."""
     path = lesson.paths[name]
-    st.altair_chart(charts.descent_chart(t, style, path, lesson.contours[name], lesson.view),
-                    width="content")
+    chart = charts.descent_chart(t, style, path, lesson.contours[name], lesson.view)
+    st.vega_lite_chart(chart.data, chart.spec, width="content")
     steps, one_sign = st.columns(2)
     steps.metric(t("act_zc_metric_steps"), charts.steps_text(t, path))
     one_sign.metric(t("act_zc_metric_one_sign"), charts.one_sign_text(t, path))
