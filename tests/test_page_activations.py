@@ -255,6 +255,20 @@ def test_fit_it_for_me_fits_the_units_shown_and_moves_their_sliders(repo_root):
     assert len(at.get("vega_lite_chart")) == 1
 
 
+def test_a_value_between_two_slider_steps_is_snapped_so_the_slider_shows_what_is_plotted(
+        repo_root):
+    at = open_page(repo_root, tab="relu_units", act_unit_0_w="0.123", act_unit_1_b="1e-9")
+    assert unit_sliders(at)[0][0] == 0.1 and unit_sliders(at)[1][1] == 0.0
+    x, y = series(chart_data(at, 0), EN("act_series_sum"))
+    np.testing.assert_array_equal(y, relu_units_curve(*unit_sliders(at)).output)
+    assert query_value(at, "act_unit_0_w") == "0.1"
+    at.session_state["act_tab"] = EN("act_tab_zero_centred")
+    at.session_state["act_zc_lr"] = 0.15000000000000002  # as floating-point steps come out
+    at.run()
+    assert at.slider(key="act_zc_lr").value == 0.15
+    assert query_value(at, "act_zc_lr") == "0.15"
+
+
 def test_heavy_work_takes_a_turn_only_when_its_result_is_missing(repo_root, monkeypatch):
     turns = []
 

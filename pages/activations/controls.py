@@ -29,7 +29,9 @@ UNIT_WEIGHT, UNIT_BIAS, UNIT_OUTPUT = UNIT_RANGES  # the ranges the fit keeps to
 DEFAULT_UNITS = ((1.0, 3.0, -0.6), (1.0, 1.5, 1.2), (1.0, -1.5, 0.0))
 MAXOUT_PIECES = (1, 16)
 ZC_LEARNING_RATE = (0.05, zero_centred.MAX_LEARNING_RATE)
+ZC_LEARNING_RATE_STEP = 0.05
 ZC_START = (-3.0, 3.0)
+ZC_START_STEP = 0.1
 ZC_DEFAULT_START = (-2.0, 2.0)
 LEAKY_ALPHA = (0.0, 1.0)
 ELU_ALPHA = (0.0, 3.0)
@@ -229,13 +231,25 @@ def set_units(weights, biases, output_weights):
     that what a slider shows is exactly the value plotted; returns the rows as set."""
     rows = (weights, biases, output_weights)
     for keys, values, bounds in zip(UNIT_KEYS, rows, UNIT_RANGES, strict=True):
-        for key, value in zip(keys, snap_to_step(values, *bounds, UNIT_STEP), strict=True):
-            st.session_state[key] = float(value)
+        _snap_sliders(keys, values, bounds, UNIT_STEP)
     return current_units()
+
+
+def _snap_sliders(keys, values, bounds, step):
+    """Set the sliders ``keys`` (not drawn yet in this run) to ``values`` on their step grid.
+
+    A slider prints its value rounded to its step, so a value between two steps (a link's
+    ?act_unit_0_w=0.123, or a float such as 0.15000000000000002) would be plotted as one
+    number and read as another. Only values that change are written.
+    """
+    for key, value in zip(keys, snap_to_step(values, *bounds, step), strict=True):
+        if st.session_state.get(key) != float(value):
+            st.session_state[key] = float(value)
 
 
 def relu_unit_controls(t):
     """Input weight, bias and output weight of each hand-set ReLU unit, one column per unit."""
+    set_units(*current_units())  # what the sliders show is what is plotted
     weights, biases, output_weights = [], [], []
     for i, column in enumerate(st.columns(len(DEFAULT_UNITS))):
         n = i + 1
@@ -263,10 +277,15 @@ def maxout_controls(t):
 
 def zero_centred_controls(t):
     """Learning rate and starting weights of the two descents (both use the same)."""
+    start_keys = ("act_zc_w1", "act_zc_w2")
+    _snap_sliders(("act_zc_lr",), [st.session_state["act_zc_lr"]], ZC_LEARNING_RATE,
+                  ZC_LEARNING_RATE_STEP)
+    _snap_sliders(start_keys, [st.session_state[key] for key in start_keys], ZC_START,
+                  ZC_START_STEP)
     rate, first, second = st.columns(3)
-    learning_rate = rate.slider(t("act_zc_lr"), *ZC_LEARNING_RATE, step=0.05, key="act_zc_lr",
-                                help=t("act_zc_lr_help"))
-    start = tuple(column.slider(t("act_zc_start", i=i + 1), *ZC_START, step=0.1,
-                                key=f"act_zc_w{i + 1}", help=t("act_zc_start_help"))
-                  for i, column in enumerate((first, second)))
+    learning_rate = rate.slider(t("act_zc_lr"), *ZC_LEARNING_RATE, step=ZC_LEARNING_RATE_STEP,
+                                key="act_zc_lr", help=t("act_zc_lr_help"))
+    start = tuple(column.slider(t("act_zc_start", i=i + 1), *ZC_START, step=ZC_START_STEP,
+                                key=key, help=t("act_zc_start_help"))
+                  for i, (column, key) in enumerate(zip((first, second), start_keys, strict=True)))
     return ZeroCentredControls(learning_rate, start)
