@@ -74,7 +74,8 @@ if tabs["properties"].open:
                 st.markdown(f"`{method}`")
                 st.code(source, language="python", wrap_lines=True)
         st.subheader(t("act_torch_title"))
-        st.code(pytorch.torch_code(t, code_name, params.get(code_name, {})), language="python")
+        st.code(pytorch.torch_code(t, code_name, params.get(code_name, {})), language="python",
+                wrap_lines=True)
         st.markdown(t(f"act_torch_note_{code_name}"))
         st.caption(t("act_torch_caption"))
 
