@@ -151,9 +151,17 @@ def _activation_spec(names, display, titles, style, x_domain, with_checks, heigh
     if with_checks:
         layers.append(dots.transform_filter(alt.datum.kind == "check"))
     chart = alt.layer(*layers, data=pd.DataFrame({"kind": []}), title=titles.title)
-    spec = styled(chart, style, _height_with_legend(style, height, len(names))).to_dict()
-    # to_dict() validated the spec, once. The placeholder data goes: st.vega_lite_chart
-    # supplies the real frame at the top level.
+    return _spec_without_data(styled(chart, style, _height_with_legend(style, height,
+                                                                       len(names))))
+
+
+def _spec_without_data(chart):
+    """A finished chart's Vega-Lite spec for ``st.vega_lite_chart(frame, spec)``.
+
+    ``to_dict()`` validates the spec, once (the caller caches it). The placeholder data goes:
+    st.vega_lite_chart supplies the real frame at the top level.
+    """
+    spec = chart.to_dict()
     spec.pop("datasets", None)
     spec.pop("data", None)
     return spec
@@ -475,10 +483,7 @@ def _descent_spec(titles, style, color):
     ).encode(x=x, y=y, text="label:N")
     chart = alt.layer(contour_lines, descent, points, labels, data=pd.DataFrame({"kind": []}),
                       title=titles.title)
-    spec = styled(chart.properties(width=size), style, size).to_dict()
-    spec.pop("datasets", None)  # st.vega_lite_chart supplies the real frame at the top level
-    spec.pop("data", None)
-    return spec
+    return _spec_without_data(styled(chart.properties(width=size), style, size))
 
 
 def steps_text(t, path):
