@@ -106,6 +106,10 @@ def test_home_links_every_page(app_test):
         (Setting("on", False), "maybe", False, "invalid"),
         (Setting("acts", ("relu",), choices=("relu", "tanh")), "relu,tanh", ["relu", "tanh"], None),
         (Setting("acts", ("relu",), choices=("relu", "tanh")), "relu,evil", ["relu"], "invalid"),
+        (Setting("acts", ("relu",), choices=("relu", "tanh")), "relu,relu,relu,tanh",
+         ["relu", "tanh"], None),
+        (Setting("acts", ("relu",), choices=("relu", "tanh")), "tanh,evil,tanh", ["tanh"],
+         "invalid"),
     ],
 )
 def test_url_settings_are_clamped_or_replaced(setting, text, expected, problem):

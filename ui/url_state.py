@@ -70,7 +70,8 @@ class Setting:
                     return word in TRUE_WORDS, None
                 return default, "invalid"
             if isinstance(default, (list, tuple)):
-                items = [item for item in text.split(",") if item]
+                # A list setting is a selection: an item named twice is selected once.
+                items = list(dict.fromkeys(item for item in text.split(",") if item))
                 if self.choices is not None and any(item not in self.choices for item in items):
                     items = [item for item in items if item in self.choices]
                     return (items or list(default)), "invalid"

@@ -5,7 +5,9 @@ training, gradient checks, data sets, diagnostics. The modules here are the clas
 experiments a lesson shows, written with that library and nothing else:
 
 - ``explore``: activation curves with their backprop derivative and a finite-difference check,
-  properties, softmax's overflow, why non-linearity matters, curves from ReLU units, maxout;
+  properties, softmax's overflow, why non-linearity matters, curves from ReLU units (and their
+  fit within sliders' ranges), maxout;
+- ``zero_centred``: a two-weight descent fed by sigmoid or by tanh outputs (the zig-zag);
 - ``depth``: a batch through a deep network at initialisation, layer by layer (vanishing and
   exploding signals), and a brief training run;
 - ``dead_units``: training while recording which ReLU units stop firing for good.

@@ -11,11 +11,13 @@ shows comes from the code that trains networks:
 - ``activation_source``: the source code that runs, read with ``inspect``;
 - ``softmax_with_temperature`` and ``softmax_overflow``: the overflow lesson;
 - ``linear_collapse``: two linear layers are one; the same stack with a ReLU is not;
-- ``relu_units_curve`` and ``fit_sine``: a curve built from ReLU units, by hand and by training;
+- ``relu_units_curve`` and ``fit_relu_units``: a curve built from k ReLU units, by hand and
+  fitted on the same grid within the sliders' ranges;
 - ``maxout_approximation``: k linear pieces approximating a convex function.
 """
 
 import inspect
+import itertools
 import math
 import textwrap
 import time
@@ -360,6 +362,24 @@ def linear_collapse(hidden=8, n_points=101, epochs=400, lr=0.02, seed=0):
 
 # --- a curve from ReLU units ----------------------------------------------------------------
 
+# The lesson's units and the page's sliders: input weight w, bias b and output weight v of each
+# unit live in these ranges, in steps of UNIT_STEP; the output bias is 0.
+UNIT_RANGES = ((-2.0, 2.0), (-4.0, 4.0), (-2.0, 2.0))
+UNIT_STEP = 0.05
+UNIT_POINTS = 201  # the grid on which the curve is drawn and its error measured
+MAX_UNITS = 32
+# Iterations of the fit: about 0.1 s for three units on a quiet 2-core machine.
+FIT_ITERATIONS = 300
+_FIT_LEARNING_RATE = 0.05
+_MAX_POLISH_SWEEPS = 100
+_POLISHED = 3  # candidates polished on the grid
+
+
+def relu_units_grid(n_points=UNIT_POINTS):
+    """The x grid of the lesson: ``n_points`` points on [-pi, pi]."""
+    return np.linspace(-np.pi, np.pi, check_int("number of points", n_points, 3, MAX_GRID_POINTS))
+
+
 @dataclass
 class ReluUnitsCurve:
     x: np.ndarray
@@ -369,7 +389,7 @@ class ReluUnitsCurve:
     error: float  # mean squared error against sin(x)
 
 
-def relu_units_curve(weights, biases, output_weights, n_points=201):
+def relu_units_curve(weights, biases, output_weights, n_points=UNIT_POINTS):
     """y(x) = sum_i v_i relu(w_i x + b_i) on [-pi, pi], computed by a [1, k, 1] ReLU MLP whose
     weights are set by hand (input weights w, biases b, output weights v, output bias 0).
 
@@ -380,39 +400,176 @@ def relu_units_curve(weights, biases, output_weights, n_points=201):
     w, b, v = (np.asarray(a, dtype=np.float64).ravel() for a in (weights, biases, output_weights))
     if not (len(w) == len(b) == len(v) >= 1):
         raise ValueError("give the same number (at least 1) of weights, biases and output weights")
+    check_int("number of units", len(w), 1, MAX_UNITS)
     model = MLP([1, len(w), 1], activation="relu", task="regression")
     hidden_layer, relu, output_layer = model.layers
     hidden_layer.W[0, :], hidden_layer.b[:] = w, b
     output_layer.W[:, 0], output_layer.b[:] = v, 0.0
-    x = np.linspace(-np.pi, np.pi, n_points)
+    x = relu_units_grid(n_points)
     output = model.predict(x[:, None])
     contributions = (relu.y * v).T  # relu.y: the hidden activations forward just cached
     target = sine_target(x)
     return ReluUnitsCurve(x, target, contributions, output, float(np.mean((output - target) ** 2)))
 
 
-@dataclass
-class SineFit:
-    x: np.ndarray
-    target: np.ndarray
-    prediction: np.ndarray
-    train_loss: list  # per epoch
-    error: float  # final mean squared error
-    diverged: bool
-    reason: str
+def snap_to_step(values, low, high, step=UNIT_STEP):
+    """``values`` clipped to [low, high] and moved to the nearest low + n * step, the positions
+    of a slider with that step. n * 0.05 is rarely exact in binary (3 * 0.05 is
+    0.15000000000000002), so the result is rounded to 10 decimals: 0.15, what the slider shows.
+
+    >>> snap_to_step([0.149, -7.0, 0.3 + 1e-9], -2.0, 2.0)
+    array([ 0.15, -2.  ,  0.3 ])
+    """
+    values = np.clip(np.asarray(values, dtype=np.float64), low, high)
+    return np.clip(np.round(low + np.round((values - low) / step) * step, 10), low, high)
 
 
-def fit_sine(hidden=(8, 8), n_points=200, epochs=1500, lr=0.01, seed=0):
-    """Train a [1, 8, 8, 1] ReLU network on a clean grid of sin(x), x in [-pi, pi], with Adam
-    (full batch), and return its fit. A diverged run is reported, never raised."""
-    x = np.linspace(-np.pi, np.pi, n_points)
+@dataclass(frozen=True)
+class ReluUnitsFit:
+    """Units fitted to sin(x), on the sliders' grid; ``error`` is ``relu_units_curve``'s."""
+
+    weights: tuple
+    biases: tuple
+    output_weights: tuple
+    error: float
+    n_starts: int  # how many starts were tried (the given one first, if any)
+    from_start: bool  # True if the best fit grew from the given start
+
+    @property
+    def n_units(self):
+        return len(self.weights)
+
+    @property
+    def rows(self):
+        """(weights, biases, output_weights), as ``relu_units_curve`` takes them."""
+        return (self.weights, self.biases, self.output_weights)
+
+
+def units_loss_and_gradient(params, x, y):
+    """Mean squared error of sum_i v_i relu(w_i x + b_i) against ``y``, and its gradient, for a
+    stack of candidate networks at once: ``params`` (S, 3, k) holds the rows w, b, v of each.
+
+    The backward pass of the [1, k, 1] network by hand, batched over the S candidates (a test
+    checks it against the MLP's own ``backward``): with r = y(x) - target,
+    dL/dv_i = mean 2 r relu(w_i x + b_i), and through the hinge (relu'(0) = 0)
+    dL/dw_i = mean 2 r v_i [w_i x + b_i > 0] x, dL/db_i the same without the x.
+    """
+    w, b, v = params[:, 0, :, None], params[:, 1, :, None], params[:, 2]
+    pre = w * x + b  # (S, k, N)
+    hidden = np.maximum(pre, 0.0)
+    residual = np.einsum("sk,skn->sn", v, hidden) - y
+    loss = np.mean(residual * residual, axis=1)
+    d_output = (2.0 / len(x)) * residual
+    d_pre = d_output[:, None, :] * v[:, :, None] * (pre > 0)
+    gradient = np.stack([d_pre @ x, d_pre.sum(axis=2),
+                         np.einsum("sn,skn->sk", d_output, hidden)], axis=1)
+    return loss, gradient
+
+
+def _spread_starts(n_units, x, y, ranges):
+    """Deterministic starts: the k kinks spread evenly over the grid, each hinge opening to the
+    right or to the left (every pattern for k <= 3, six patterns beyond), and the output
+    weights that fit best for those hinges (least squares, clipped to their range)."""
+    kinks = np.linspace(x[0], x[-1], n_units + 2)[1:-1]
+    if n_units <= 3:
+        patterns = [np.array(signs) for signs in itertools.product((1.0, -1.0), repeat=n_units)]
+    else:
+        right, half = np.ones(n_units), n_units // 2
+        alternating = np.resize([1.0, -1.0], n_units)
+        halves = np.concatenate([right[:half], -right[half:]])
+        patterns = [right, -right, alternating, -alternating, halves, -halves]
+    starts = []
+    for signs in patterns:
+        w = np.clip(signs, *ranges[0])
+        b = np.clip(-w * kinks, *ranges[1])
+        hidden = np.maximum(np.outer(x, w) + b, 0.0)
+        v = np.clip(np.linalg.lstsq(hidden, y, rcond=None)[0], *ranges[2])
+        starts.append(np.stack([w, b, v]))
+    return starts
+
+
+def _polish_on_grid(params, x, y, ranges, step):
+    """Steepest descent on the sliders' grid: each sweep tries one step up and one step down on
+    every parameter of every candidate and keeps the best move, until no move helps."""
+    n_candidates, _, n_units = params.shape
+    low, high = _range_arrays(ranges)
+    moves = np.eye(3 * n_units).reshape(-1, 3, n_units) * step
+    moves = np.concatenate([moves, -moves])
+    loss = units_loss_and_gradient(params, x, y)[0]
+    rows = np.arange(n_candidates)
+    for _ in range(_MAX_POLISH_SWEEPS):
+        tried = np.round(np.clip(params[:, None] + moves, low, high), 10)
+        tried_loss = units_loss_and_gradient(tried.reshape(-1, 3, n_units), x, y)[0]
+        tried_loss = tried_loss.reshape(n_candidates, len(moves))
+        best = np.argmin(tried_loss, axis=1)
+        better = tried_loss[rows, best] < loss
+        if not better.any():
+            break
+        params = np.where(better[:, None, None], tried[rows, best], params)
+        loss = np.where(better, tried_loss[rows, best], loss)
+    return params
+
+
+def _range_arrays(ranges):
+    """The lows and highs of the rows w, b, v, shaped to broadcast over (..., 3, k)."""
+    return (np.array([r[0] for r in ranges])[:, None], np.array([r[1] for r in ranges])[:, None])
+
+
+def _snap_rows(params, ranges, step):
+    """Every candidate's rows w, b, v snapped onto their sliders' grids."""
+    return np.stack([np.stack([snap_to_step(row, *bounds, step)
+                               for row, bounds in zip(candidate, ranges, strict=True)])
+                     for candidate in params])
+
+
+def fit_relu_units(n_units=3, start=None, ranges=UNIT_RANGES, step=UNIT_STEP,
+                   iterations=FIT_ITERATIONS, n_points=UNIT_POINTS):
+    """The k units y(x) = sum_i v_i relu(w_i x + b_i) (output bias 0) that fit sin(x) best on
+    the lesson's grid, in mean squared error, with every w, b, v in its range on a multiple of
+    ``step``: exactly what sliders with those ranges and that step can show.
+
+    ``start`` = (weights, biases, output_weights) continues from a network (the student's
+    sliders); several deterministic starts spread over the grid are tried too. Each runs
+    ``iterations`` steps of Adam projected onto the ranges and is snapped to the step; the
+    few best are then polished on that grid, and the best of all is kept. The given start is
+    also a candidate as it is, so the fit is never worse than where it started.
+    Deterministic: no random numbers.
+
+    >>> fit = fit_relu_units(3, iterations=100)
+    >>> fit.error < 0.01, fit.n_units
+    (True, 3)
+    """
+    n_units = check_int("number of units", n_units, 1, MAX_UNITS)
+    iterations = check_int("iterations", iterations, 0, 100_000)
+    x = relu_units_grid(n_points)
     y = sine_target(x)
-    model, history = _train_regressor("relu", list(hidden), x, y, epochs, lr, seed)
-    with np.errstate(over="ignore", invalid="ignore"):  # a diverged model may predict inf
-        prediction = model.predict(x[:, None])
-        error = float(np.mean((prediction - y) ** 2))
-    return SineFit(x, y, prediction, list(history.train_loss), error, history.diverged,
-                   history.reason)
+    given = []
+    if start is not None:
+        start = np.asarray(start, dtype=np.float64)
+        if start.shape != (3, n_units) or not np.all(np.isfinite(start)):
+            raise ValueError(f"the start must be {n_units} finite weights, biases and output "
+                             "weights")
+        given = [_snap_rows([start], ranges, step)[0]]
+    params = np.array(given + _spread_starts(n_units, x, y, ranges))
+    low, high = _range_arrays(ranges)
+    optimizer = Adam(_FIT_LEARNING_RATE)
+    for _ in range(iterations):
+        optimizer.step([params], [units_loss_and_gradient(params, x, y)[1]])
+        np.clip(params, low, high, out=params)
+    # Candidates: the start as it was, then every descent snapped to the grid (the start's
+    # descent first). Polishing costs most, so only the best few are polished, and always
+    # the start and its descent: "Fit it for me" continues from where the student is.
+    candidates = np.concatenate([np.array(given).reshape(-1, 3, n_units),
+                                 _snap_rows(params, ranges, step)])
+    ranked = np.argsort(units_loss_and_gradient(candidates, x, y)[0], kind="stable")
+    chosen = list(dict.fromkeys([*range(2 * len(given)), *ranked[:_POLISHED].tolist()]))
+    polished = _polish_on_grid(candidates[chosen], x, y, ranges, step)
+    # The error that counts is the one the page shows for these units: relu_units_curve's.
+    errors = [relu_units_curve(*candidate, n_points=n_points).error for candidate in polished]
+    best = int(np.argmin(errors))
+    w, b, v = (tuple(float(value) for value in row) for row in polished[best])
+    from_start = chosen[best] < 2 * len(given)  # the start itself, or its descent
+    return ReluUnitsFit(w, b, v, errors[best], len(params), from_start)
 
 
 # --- maxout ---------------------------------------------------------------------------------

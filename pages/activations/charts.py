@@ -151,9 +151,17 @@ def _activation_spec(names, display, titles, style, x_domain, with_checks, heigh
     if with_checks:
         layers.append(dots.transform_filter(alt.datum.kind == "check"))
     chart = alt.layer(*layers, data=pd.DataFrame({"kind": []}), title=titles.title)
-    spec = styled(chart, style, _height_with_legend(style, height, len(names))).to_dict()
-    # to_dict() validated the spec, once. The placeholder data goes: st.vega_lite_chart
-    # supplies the real frame at the top level.
+    return _spec_without_data(styled(chart, style, _height_with_legend(style, height,
+                                                                       len(names))))
+
+
+def _spec_without_data(chart):
+    """A finished chart's Vega-Lite spec for ``st.vega_lite_chart(frame, spec)``.
+
+    ``to_dict()`` validates the spec, once (the caller caches it). The placeholder data goes:
+    st.vega_lite_chart supplies the real frame at the top level.
+    """
+    spec = chart.to_dict()
     spec.pop("datasets", None)
     spec.pop("data", None)
     return spec
@@ -206,19 +214,6 @@ def _probability_bars(labels, probabilities, titles, style, height=300):
     text = base.mark_text(dy=-10, fontSize=style.font_size, color=style.text_color).encode(
         text=alt.Text("p:Q", format=".1%"))
     return styled((bars + text).properties(title=titles.title), style, style.height(height))
-
-
-def _loss_chart(losses, titles, style, height=300):
-    """Training loss per epoch on a log scale (it falls over orders of magnitude)."""
-    data = pd.DataFrame({"epoch": np.arange(1, len(losses) + 1), "loss": losses})
-    chart = alt.Chart(data).mark_line(color=NETWORK_COLOR, strokeWidth=style.line_width).encode(
-        x=alt.X("epoch:Q", title=titles.x),
-        y=alt.Y("loss:Q", title=titles.y, scale=alt.Scale(type="log"),
-                axis=alt.Axis(tickCount=4, format=".0e")),
-        tooltip=[alt.Tooltip("epoch:Q", title=titles.x),
-                 alt.Tooltip("loss:Q", title=titles.y, format=".2e")],
-    )
-    return styled(chart.properties(title=titles.title), style, style.height(height))
 
 
 # --- the page's charts, titled in the reader's language ---------------------------------------
@@ -275,17 +270,24 @@ def relu_units_chart(t, style, x, target, contributions, output):
     ], _lesson_titles("act_chart_units", t), style, y_limits=(-2.0, 2.0))
 
 
-def sine_fit_chart(t, style, x, target, prediction):
-    """sin(x) and what the trained [1, 8, 8, 1] network draws."""
-    return _lines_chart(x, [
-        Line(t("act_series_target"), target, TARGET_COLOR, DASHED),
-        Line(t("act_series_trained"), prediction, NETWORK_COLOR),
-    ], _lesson_titles("act_chart_fit", t), style)
+def comparison_units_chart(t, style, curve):
+    """sin(x) and the comparison network of more units (not the student's): its sum only."""
+    k = len(curve.contributions)
+    return _lines_chart(curve.x, [
+        Line(t("act_series_target"), curve.target, TARGET_COLOR, DASHED),
+        Line(t("act_series_comparison", k=k), curve.output, NETWORK_COLOR),
+    ], _lesson_titles("act_chart_comparison", t, k=k), style, height=300, y_limits=(-1.5, 1.5))
 
 
-def training_loss_chart(t, style, losses):
-    return _loss_chart(losses, Titles(t("act_chart_loss"), t("act_axis_epoch"),
-                                      t("act_axis_loss")), style, height=260)
+def fit_delta(t, record):
+    """The student's metric's delta after a fit: the change of the error it made."""
+    return t("act_fit_delta", change=f"{record.change:+.4f}")
+
+
+def error_text(value):
+    """A mean squared error as the page prints it: four decimals, or three significant digits
+    once it is below 0.001 (so that a small error never reads as 0.0000)."""
+    return f"{value:.4f}" if value >= 0.001 else f"{value:.3g}"
 
 
 def maxout_chart(t, style, x, target, pieces, output, target_name, y_limits):
@@ -380,3 +382,125 @@ def collapse_formulas(W1, b1, W2, b2, W, b):
         matrix_latex(r"W_2^\top", np.transpose(W2)) + r",\quad " + matrix_latex("b_2", b2),
         matrix_latex(r"W = W_1 W_2", W, 3) + r",\quad " + matrix_latex(r"b = b_1 W_2 + b_2", b, 3),
     ]
+
+
+# --- zero-centred outputs ---------------------------------------------------------------------
+
+# Square panels, so the loss's ellipses keep their true shape (the size holds the axes too).
+# Two sit side by side: enlarged for a projector, they stop at the width of a column of a
+# 1400 px wide screen, and the normal size still fits a phone's 390 px.
+ZERO_CENTRED_SIZE = 340
+ZERO_CENTRED_MAX = 420
+SIGNS = {-1: "−", 0: "0", 1: "+"}
+
+
+# The panels' axis domain in the cached spec, replaced by each view's (low, high).
+_VIEW_PLACEHOLDER = [-9999.5, 9999.5]
+
+
+@dataclass(frozen=True)
+class DescentTitles:
+    title: str
+    w1: str
+    w2: str
+    step: str
+    start: str
+    optimum: str
+
+
+def descent_chart(t, style, path, contours, view):
+    """One descent over the contour lines of its loss, with its start and the optimum w*.
+
+    ``path`` is a ``zero_centred.DescentPath``; ``contours`` (levels, n, 2) closed curves;
+    ``view`` (low, high) for both axes, shared by the two panels so they compare at a glance.
+    Every change of the lesson's sliders redraws both panels, so, as for the comparison
+    charts, the spec is built once per language, style and activation, and each run only
+    fills in the data and the view.
+    """
+    titles = DescentTitles(t(f"act_zc_chart_{path.activation}"), t("act_zc_axis_w1"),
+                           t("act_zc_axis_w2"), t("act_zc_step"), t("act_zc_label_start"),
+                           t("act_zc_label_optimum"))
+    spec = _descent_spec(titles, style, ACTIVATION_COLORS[path.activation])
+    return VegaLiteChart(_with_view(spec, [float(view[0]), float(view[1])]),
+                         _descent_frame(titles, path, contours))
+
+
+def _descent_frame(titles, path, contours):
+    """The panel's data in one long frame: contour rows, the path's rows, the two landmarks."""
+    n_levels, n_points, _ = contours.shape
+    lines = pd.DataFrame({"w1": contours[..., 0].ravel(), "w2": contours[..., 1].ravel(),
+                          "group": np.repeat(np.arange(n_levels), n_points),
+                          "order": np.tile(np.arange(n_points), n_levels), "kind": "contour"})
+    steps = pd.DataFrame({"w1": path.path[:, 0], "w2": path.path[:, 1],
+                          "order": np.arange(len(path.path)), "kind": "path"})
+    landmarks = pd.DataFrame({"w1": [path.path[0, 0], path.target[0]],
+                              "w2": [path.path[0, 1], path.target[1]],
+                              "label": [titles.start, titles.optimum],
+                              "shape": ["circle", "diamond"], "kind": "landmark"})
+    return pd.concat([lines, steps, landmarks], ignore_index=True)
+
+
+def _with_view(spec, view):
+    """The spec with the placeholder domain replaced by ``view`` wherever it appears."""
+    if isinstance(spec, dict):
+        return {key: _with_view(value, view) for key, value in spec.items()}
+    if isinstance(spec, list):
+        return view if spec == _VIEW_PLACEHOLDER else [_with_view(item, view) for item in spec]
+    return spec
+
+
+@st.cache_data(max_entries=16, show_spinner=False)
+def _descent_spec(titles, style, color):
+    """The descent panel's Vega-Lite spec without data (see ``_descent_frame``)."""
+    size = min(style.height(ZERO_CENTRED_SIZE), ZERO_CENTRED_MAX)
+    scale = alt.Scale(domain=_VIEW_PLACEHOLDER, nice=False)
+    x = alt.X("w1:Q", title=titles.w1, scale=scale)
+    y = alt.Y("w2:Q", title=titles.w2, scale=scale)
+    base = alt.Chart()
+    contour_lines = base.mark_line(
+        color=PIECE_COLOR, strokeWidth=style.line_width / 2, clip=True,
+    ).encode(x=x, y=y, detail="group:N", order="order:Q").transform_filter(
+        alt.datum.kind == "contour")
+    descent = base.mark_line(
+        color=color, strokeWidth=style.line_width / 1.5, clip=True,
+        point=alt.OverlayMarkDef(color=color, size=style.point_size / 2, filled=True),
+    ).encode(x=x, y=y, order="order:Q", tooltip=[
+        alt.Tooltip("order:Q", title=titles.step),
+        alt.Tooltip("w1:Q", title=titles.w1, format=".3f"),
+        alt.Tooltip("w2:Q", title=titles.w2, format=".3f"),
+    ]).transform_filter(alt.datum.kind == "path")
+    landmarks = base.transform_filter(alt.datum.kind == "landmark")
+    points = landmarks.mark_point(
+        filled=True, size=style.point_size * 4, color=style.text_color, opacity=1,
+    ).encode(x=x, y=y, shape=alt.Shape("shape:N", scale=None), tooltip=[
+        alt.Tooltip("label:N", title=" "),
+        alt.Tooltip("w1:Q", title=titles.w1, format=".2f"),
+        alt.Tooltip("w2:Q", title=titles.w2, format=".2f"),
+    ])
+    labels = landmarks.mark_text(
+        align="left", dx=10, dy=-10, fontSize=style.font_size, fontWeight="bold",
+        color=style.text_color,
+    ).encode(x=x, y=y, text="label:N")
+    chart = alt.layer(contour_lines, descent, points, labels, data=pd.DataFrame({"kind": []}),
+                      title=titles.title)
+    return _spec_without_data(styled(chart.properties(width=size), style, size))
+
+
+def steps_text(t, path):
+    """The metric's value: the steps to the optimum, or that it was not reached."""
+    if path.steps_to_optimum is None:
+        return t("act_zc_not_reached", max=f"{path.steps:,}")
+    return f"{path.steps_to_optimum:,}"
+
+
+def one_sign_text(t, path):
+    fraction = path.one_sign_fraction
+    return t("act_zc_no_steps") if fraction is None else f"{fraction:.0%}"
+
+
+def signs_text(t, path, n_steps=8):
+    """The gradient's sign pattern over the first steps: "(−,−) (+,+) (+,−) …"."""
+    # A word joiner (U+2060) on each side of the comma keeps a pair on one line.
+    pairs = [f"({SIGNS[first]}\u2060,\u2060{SIGNS[second]})"
+             for first, second in path.signs(n_steps)]
+    return t("act_zc_signs", n=len(pairs), signs=" ".join(pairs))

@@ -11,7 +11,8 @@ from functools import partial
 import streamlit as st
 
 from nn_core import ACTIVATION_PARAMS, ACTIVATIONS
-from nn_core.experiments.explore import MAXOUT_TARGETS
+from nn_core.experiments import zero_centred
+from nn_core.experiments.explore import MAXOUT_TARGETS, UNIT_RANGES, UNIT_STEP, snap_to_step
 from ui.strings import activation_name
 from ui.url_state import Setting
 
@@ -22,13 +23,16 @@ LOGIT = (-5.0, 5.0)
 DEFAULT_LOGITS = (2.0, 1.0, 0.1, -1.0)
 TEMPERATURE = (0.1, 10.0)
 OVERFLOW_SHIFT = (0, 2000)
-UNIT_WEIGHT = (-2.0, 2.0)
-UNIT_BIAS = (-4.0, 4.0)
-UNIT_OUTPUT = (-2.0, 2.0)
+UNIT_WEIGHT, UNIT_BIAS, UNIT_OUTPUT = UNIT_RANGES  # the ranges the fit keeps to
 # A start that already looks like half a sine: units 1 and 2 draw the dip and the rise, unit 3
 # is left for the student to bend the curve back down (w 1, b -1.5, v -1.2 or so).
 DEFAULT_UNITS = ((1.0, 3.0, -0.6), (1.0, 1.5, 1.2), (1.0, -1.5, 0.0))
 MAXOUT_PIECES = (1, 16)
+ZC_LEARNING_RATE = (0.05, zero_centred.MAX_LEARNING_RATE)
+ZC_LEARNING_RATE_STEP = 0.05
+ZC_START = (-3.0, 3.0)
+ZC_START_STEP = 0.1
+ZC_DEFAULT_START = (-2.0, 2.0)
 LEAKY_ALPHA = (0.0, 1.0)
 ELU_ALPHA = (0.0, 3.0)
 PRELU_ALPHA = (0.0, 1.0)
@@ -49,7 +53,7 @@ def _range_setting(key, default, bounds):
     return Setting(key, default, low=bounds[0], high=bounds[1])
 
 
-TAB_KEYS = ("compare", "properties", "softmax", "linear", "relu_units", "maxout")
+TAB_KEYS = ("compare", "properties", "zero_centred", "softmax", "linear", "relu_units", "maxout")
 
 SETTINGS = [
     # the open tab, so a link can open it
@@ -75,7 +79,13 @@ SETTINGS = [
                               label_fields=(("i", i + 1),)))],
     Setting("act_maxout_target", "square", choices=tuple(MAXOUT_TARGETS)),
     _range_setting("act_maxout_pieces", 3, MAXOUT_PIECES),
+    _range_setting("act_zc_lr", 0.5, ZC_LEARNING_RATE),
+    *[Setting(f"act_zc_w{i + 1}", value, *ZC_START, label="act_zc_start",
+              label_fields=(("i", i + 1),))
+      for i, value in enumerate(ZC_DEFAULT_START)],
 ]
+UNIT_KEYS = tuple(tuple(f"act_unit_{i}_{part}" for i in range(len(DEFAULT_UNITS)))
+                  for part in "wbv")  # rows w, b, v of the units, as the fit takes them
 
 
 @dataclass(frozen=True)
@@ -96,6 +106,12 @@ class ReluUnitControls:
     weights: list
     biases: list
     output_weights: list
+
+
+@dataclass(frozen=True)
+class ZeroCentredControls:
+    learning_rate: float
+    start: tuple  # (w1, w2)
 
 
 @dataclass(frozen=True)
@@ -205,18 +221,45 @@ def overflow_controls(t):
                      help=t("act_overflow_shift_help"))
 
 
+def current_units():
+    """The nine unit sliders as they stand: rows (w, b, v), one value per unit."""
+    return tuple(tuple(st.session_state[key] for key in row) for row in UNIT_KEYS)
+
+
+def set_units(weights, biases, output_weights):
+    """Move the unit sliders (before they are drawn in this run), each onto its step grid so
+    that what a slider shows is exactly the value plotted; returns the rows as set."""
+    rows = (weights, biases, output_weights)
+    for keys, values, bounds in zip(UNIT_KEYS, rows, UNIT_RANGES, strict=True):
+        _snap_sliders(keys, values, bounds, UNIT_STEP)
+    return current_units()
+
+
+def _snap_sliders(keys, values, bounds, step):
+    """Set the sliders ``keys`` (not drawn yet in this run) to ``values`` on their step grid.
+
+    A slider prints its value rounded to its step, so a value between two steps (a link's
+    ?act_unit_0_w=0.123, or a float such as 0.15000000000000002) would be plotted as one
+    number and read as another. Only values that change are written.
+    """
+    for key, value in zip(keys, snap_to_step(values, *bounds, step), strict=True):
+        if st.session_state.get(key) != float(value):
+            st.session_state[key] = float(value)
+
+
 def relu_unit_controls(t):
     """Input weight, bias and output weight of each hand-set ReLU unit, one column per unit."""
+    set_units(*current_units())  # what the sliders show is what is plotted
     weights, biases, output_weights = [], [], []
     for i, column in enumerate(st.columns(len(DEFAULT_UNITS))):
         n = i + 1
         with column.container(border=True):
             st.markdown(f"**{t('act_unit', i=n)}**")
-            weights.append(st.slider(t("act_unit_w", i=n), *UNIT_WEIGHT, step=0.05,
+            weights.append(st.slider(t("act_unit_w", i=n), *UNIT_WEIGHT, step=UNIT_STEP,
                                      key=f"act_unit_{i}_w", help=t("act_unit_w_help", i=n)))
-            biases.append(st.slider(t("act_unit_b", i=n), *UNIT_BIAS, step=0.05,
+            biases.append(st.slider(t("act_unit_b", i=n), *UNIT_BIAS, step=UNIT_STEP,
                                     key=f"act_unit_{i}_b", help=t("act_unit_b_help", i=n)))
-            output_weights.append(st.slider(t("act_unit_v", i=n), *UNIT_OUTPUT, step=0.05,
+            output_weights.append(st.slider(t("act_unit_v", i=n), *UNIT_OUTPUT, step=UNIT_STEP,
                                             key=f"act_unit_{i}_v", help=t("act_unit_v_help", i=n)))
     return ReluUnitControls(weights, biases, output_weights)
 
@@ -230,3 +273,19 @@ def maxout_controls(t):
     pieces = right.slider(t("act_maxout_pieces"), *MAXOUT_PIECES, key="act_maxout_pieces",
                           help=t("act_maxout_pieces_help"))
     return MaxoutControls(target, pieces)
+
+
+def zero_centred_controls(t):
+    """Learning rate and starting weights of the two descents (both use the same)."""
+    start_keys = ("act_zc_w1", "act_zc_w2")
+    _snap_sliders(("act_zc_lr",), [st.session_state["act_zc_lr"]], ZC_LEARNING_RATE,
+                  ZC_LEARNING_RATE_STEP)
+    _snap_sliders(start_keys, [st.session_state[key] for key in start_keys], ZC_START,
+                  ZC_START_STEP)
+    rate, first, second = st.columns(3)
+    learning_rate = rate.slider(t("act_zc_lr"), *ZC_LEARNING_RATE, step=ZC_LEARNING_RATE_STEP,
+                                key="act_zc_lr", help=t("act_zc_lr_help"))
+    start = tuple(column.slider(t("act_zc_start", i=i + 1), *ZC_START, step=ZC_START_STEP,
+                                key=key, help=t("act_zc_start_help"))
+                  for i, (column, key) in enumerate(zip((first, second), start_keys, strict=True)))
+    return ZeroCentredControls(learning_rate, start)

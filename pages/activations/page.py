@@ -2,19 +2,14 @@
 
 import streamlit as st
 
-from nn_core.experiments import explore
-from pages.activations import charts, controls
+from nn_core.experiments import explore, zero_centred
+from pages.activations import charts, controls, pytorch, views, work
 from ui.frame import current_frame
 from ui.strings import activation_name
 from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
 
 N_POINTS = 401  # modest, so that a rerun with all 16 activations stays fast
 N_CHECKS = 40
-
-# Pure results, the same for every visitor: computed once per server process.
-cached_costs = st.cache_data(max_entries=1, show_spinner=False)(explore.relative_costs)
-cached_collapse = st.cache_data(max_entries=1, show_spinner=False)(explore.linear_collapse)
-cached_sine_fit = st.cache_data(max_entries=1, show_spinner=False)(explore.fit_sine)
 
 frame = current_frame()
 t, style = frame.t, frame.style
@@ -58,8 +53,8 @@ if tabs["properties"].open:
         properties = [explore.activation_properties(name, curves.x, curves.slopes[name], params)
                       for name in comparison.names]
         if properties:
-            st.dataframe(charts.properties_table(t, properties, cached_costs()), hide_index=True,
-                         height="content")
+            st.dataframe(charts.properties_table(t, properties, work.relative_costs(t)),
+                         hide_index=True, height="content")
             st.subheader(t("act_formulas"))
         columns = st.columns(2)
         for i, name in enumerate(comparison.names):
@@ -68,6 +63,8 @@ if tabs["properties"].open:
                 st.markdown(f"**{activation_name(t, name)}**")
                 st.latex(layer.latex)
                 st.latex(layer.derivative_latex)
+                call = pytorch.torch_call(name, params.get(name, {}))
+                st.markdown(t("act_torch_call", call=call))
         st.subheader(t("act_code"))
         code_name = controls.code_controls(t)
         st.caption(t("act_code_caption"))
@@ -76,6 +73,22 @@ if tabs["properties"].open:
             with code_columns[i // 2]:
                 st.markdown(f"`{method}`")
                 st.code(source, language="python", wrap_lines=True)
+        st.subheader(t("act_torch_title"))
+        st.code(pytorch.torch_code(t, code_name, params.get(code_name, {})), language="python",
+                wrap_lines=True)
+        st.markdown(t(f"act_torch_note_{code_name}"))
+        st.caption(t("act_torch_caption"))
+
+if tabs["zero_centred"].open:
+    with tabs["zero_centred"]:
+        st.markdown(t("act_zc_intro"))
+        settings = controls.zero_centred_controls(t)
+        lesson = work.zero_centred_lesson(settings.learning_rate, settings.start)
+        for column, name in zip(st.columns(2), lesson.paths, strict=True):
+            with column:
+                views.descent_panel(t, style, lesson, name)
+        st.markdown(t("act_zc_caption", n=zero_centred.N_INPUTS, tol=zero_centred.TOLERANCE,
+                      max=f"{zero_centred.MAX_STEPS:,}"))
 
 if tabs["softmax"].open:
     with tabs["softmax"]:
@@ -95,7 +108,7 @@ if tabs["softmax"].open:
 if tabs["linear"].open:
     with tabs["linear"]:
         st.markdown(t("act_linear_intro"))
-        collapse = cached_collapse()
+        collapse = work.linear_collapse(t)
         chart_column, numbers_column = st.columns([3, 1])
         chart_column.altair_chart(charts.collapse_chart(
             t, style, collapse.x, collapse.target, collapse.linear_stack, collapse.collapsed,
@@ -110,29 +123,22 @@ if tabs["linear"].open:
 
 if tabs["relu_units"].open:
     with tabs["relu_units"]:
-        st.markdown(t("act_units_intro", k=3))
+        st.markdown(t("act_units_intro", k=len(controls.DEFAULT_UNITS)))
+        work.fit_units_if_asked(t)  # moves the sliders, so before they are drawn
         units = controls.relu_unit_controls(t)
         curve = explore.relu_units_curve(units.weights, units.biases, units.output_weights)
-        mine, trained = st.columns(2)
+        record, fit_shown = work.fit_record()
+        mine, fitting = st.columns(2)
         mine.altair_chart(charts.relu_units_chart(
             t, style, curve.x, curve.target, curve.contributions, curve.output), width="stretch")
-        mine.metric(t("act_metric_units_error"), f"{curve.error:.4f}")
-        with trained:
-            if st.button(t("act_fit_button"), key="act_fit_button", type="primary",
-                         help=t("act_fit_button_help"), icon=":material/model_training:"):
-                with st.spinner(t("act_fit_spinner")):
-                    st.session_state["act_sine_fit"] = cached_sine_fit()
-            fit = st.session_state.get("act_sine_fit")
-            if fit is None:
-                st.info(t("act_fit_hint"), icon=":material/lightbulb:")
-            elif fit.diverged:
-                st.error(t("act_fit_diverged", reason=fit.reason), icon=":material/error:")
-            else:
-                st.altair_chart(charts.sine_fit_chart(t, style, fit.x, fit.target, fit.prediction),
-                                width="stretch")
-                st.metric(t("act_metric_fit_error"), f"{fit.error:.4f}")
-                st.altair_chart(charts.training_loss_chart(t, style, fit.train_loss),
-                                width="stretch")
+        mine.metric(t("act_metric_units_error"), charts.error_text(curve.error),
+                    delta=charts.fit_delta(t, record) if fit_shown else None,
+                    delta_color="inverse")
+        with fitting:
+            st.button(t("act_fit_button"), key="act_fit_button", type="primary",
+                      on_click=work.ask_for_fit, icon=":material/model_training:",
+                      help=t("act_fit_button_help", n=explore.UNIT_POINTS))
+            views.fit_panel(t, style, record, fit_shown)
 
 if tabs["maxout"].open:
     with tabs["maxout"]:
