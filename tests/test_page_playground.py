@@ -293,16 +293,6 @@ def test_history_download_matches_the_run():
     assert list(frame["epoch"]) == [1, 2]
 
 
-@pytest.mark.parametrize("table", [EN, ZH])
-def test_every_upload_error_has_a_message(table):
-    from pages.playground.files import UploadError
-
-    fields = dict(size=2_000_000, limit=5, rows=9, line=3, columns=2, column=1, value="abc",
-                  classes=7, detail="x")
-    for code in UploadError.MESSAGES:
-        assert table[f"pg_upload_error_{code}"].format(**fields)
-
-
 def test_gradient_check_is_not_offered_for_a_huge_network():
     params = {"pg_layers": "6", **{f"pg_units_{i}": "64" for i in range(1, 7)}}
     at = open_page(**params)

@@ -25,6 +25,7 @@ LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", 
                   "3", "10")
 PENALTIES = ("0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
 VIEWS = ("units", "network", "warp", "confusion", "gradients")
+SEED_MAX = 9999
 
 SETTINGS = [
     Setting("pg_dataset", "moons", choices=DATA_SOURCES),
@@ -32,7 +33,7 @@ SETTINGS = [
     Setting("pg_points", 400, low=50, high=1000),
     Setting("pg_noise", 0.2, low=0.0, high=1.0),
     Setting("pg_train_percent", 70, low=10, high=90),
-    Setting("pg_data_seed", 0, low=0, high=9999),
+    Setting("pg_data_seed", 0, low=0, high=SEED_MAX),
     Setting("pg_show_test", False),
     Setting("pg_features", ["x1", "x2"], choices=tuple(FEATURES)),
     Setting("pg_layers", 2, low=0, high=MAX_HIDDEN),
@@ -41,7 +42,7 @@ SETTINGS = [
     *[Setting(f"pg_act_{i}", "tanh", choices=tuple(ACTIVATIONS), label="pg_activation",
               label_fields=(("layer", i),)) for i in range(1, MAX_HIDDEN + 1)],
     Setting("pg_init", "xavier", choices=INITIALIZERS),
-    Setting("pg_seed", 0, low=0, high=9999),
+    Setting("pg_seed", 0, low=0, high=SEED_MAX),
     Setting("pg_optimizer", "adam", choices=OPTIMIZERS),
     Setting("pg_lr", "0.01", choices=LEARNING_RATES),
     Setting("pg_momentum", 0.9, low=0.0, high=0.99),
@@ -94,10 +95,10 @@ def data_controls(t):
         st.slider(t("pg_noise"), 0.0, 1.0, step=0.05, key="pg_noise", help=t("pg_noise_help"))
     st.slider(t("pg_train_percent"), 10, 90, step=5, key="pg_train_percent", format="%d%%",
               help=t("pg_train_percent_help"))
-    st.number_input(t("pg_data_seed"), 0, 9999, step=1, key="pg_data_seed",
+    st.number_input(t("pg_data_seed"), 0, SEED_MAX, step=1, key="pg_data_seed",
                     help=t("pg_data_seed_help"))
     st.button(t("pg_regenerate"), key="pg_regenerate_button", icon=":material/refresh:",
-              help=t("pg_regenerate_help"), on_click=_bump, args=("pg_data_seed", 9999),
+              help=t("pg_regenerate_help"), on_click=_bump, args=("pg_data_seed", SEED_MAX),
               width="stretch")
     st.toggle(t("pg_show_test"), key="pg_show_test", help=t("pg_show_test_help"))
     state = st.session_state
@@ -140,9 +141,9 @@ def network_controls(t, features, task, n_outputs):
             format_func=partial(activation_name, t), help=t("pg_activation_help")))
     init = st.selectbox(t("pg_init"), INITIALIZERS, key="pg_init",
                         format_func=partial(initializer_name, t), help=t("pg_init_help"))
-    seed = st.number_input(t("pg_seed"), 0, 9999, step=1, key="pg_seed", help=t("pg_seed_help"))
+    seed = st.number_input(t("pg_seed"), 0, SEED_MAX, step=1, key="pg_seed", help=t("pg_seed_help"))
     st.button(t("pg_reinit"), key="pg_reinit_button", icon=":material/casino:",
-              help=t("pg_reinit_help"), on_click=_bump, args=("pg_seed", 9999), width="stretch")
+              help=t("pg_reinit_help"), on_click=_bump, args=("pg_seed", SEED_MAX), width="stretch")
     return NetworkSpec(features=features, hidden=tuple(hidden), activations=tuple(activations),
                        task=task, n_outputs=n_outputs, init=init, seed=int(seed))
 

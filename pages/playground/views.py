@@ -6,6 +6,7 @@ training runs in its worker thread (see ``pages.playground.trainer``).
 """
 
 import hashlib
+import re
 import time
 
 import numpy as np
@@ -14,9 +15,11 @@ import streamlit as st
 from nn_core import confusion_matrix, gradient_check
 from pages.playground import charts
 from pages.playground.compare import compare_with_sklearn
-from pages.playground.controls import view_controls, warp_controls
+from pages.playground.controls import SEED_MAX, view_controls, warp_controls
 from pages.playground.files import (
     UploadError,
+    quoted,
+    weights_mismatch,
     history_to_csv,
     parse_csv,
     template_csv,
@@ -41,6 +44,7 @@ from pages.playground.model import (
     warped_grid,
 )
 from pages.playground.trainer import LiveTrainer
+from ui.admission import turn
 from ui.strings import activation_name
 
 REFRESH_SECONDS = 0.5  # how often the boundary and curves redraw while training runs
@@ -79,7 +83,33 @@ def uploaded_data(content, test_fraction, seed):
 
 
 def upload_error_text(t, error):
-    return t(f"pg_upload_error_{error.code}", **error.fields)
+    """The translated message of a refused file. Text copied from the file is shown as code, so
+    Markdown in it (a link, an image, a colour) stays plain text; the task is translated."""
+    fields = dict(error.fields)
+    for name in UploadError.FILE_TEXT & set(fields):
+        fields[name] = as_code(quoted(fields[name]))
+    if "task" in fields:
+        fields["task"] = t(f"pg_task_{fields['task']}")
+    return t(f"pg_upload_error_{error.code}", **fields)
+
+
+def as_code(text):
+    """``text`` as a Markdown code span: nothing inside it is interpreted (CommonMark: a fence
+    longer than any run of backticks in the text, padded by spaces)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def read_upload(parse, content):
+    """``parse(content)``, with every failure a refused file: a parser error of any kind must
+    become a message on the page, never a traceback (the file is anybody's bytes)."""
+    try:
+        return parse(content)
+    except UploadError:
+        raise
+    except Exception:  # noqa: BLE001 - see the docstring
+        raise UploadError("not_npz" if parse is weights_from_npz else "not_text") from None
 
 
 def load_data(t, controls):
@@ -100,7 +130,8 @@ def load_data(t, controls):
         return None, None
     content = uploaded.getvalue()
     try:
-        data = uploaded_data(content, controls.test_fraction, controls.seed)
+        data = read_upload(lambda raw: uploaded_data(raw, controls.test_fraction, controls.seed),
+                           content)
     except UploadError as error:
         st.error(upload_error_text(t, error), icon=":material/error:")
         return None, None
@@ -124,11 +155,15 @@ def current_trainer(t, data_key, data, spec, config):
     run = TrainingRun(data, spec, config)
     if pending is not None:
         loaded_spec, theta = pending
-        if loaded_spec == spec:
+        mismatch = weights_mismatch(loaded_spec, spec, data.n_inputs)
+        if mismatch is None:
             run.load_weights(theta)
             st.toast(t("pg_weights_loaded"), icon=":material/upload:")
         else:
-            st.warning(t("pg_weights_mismatch"), icon=":material/warning:")
+            key, fields = mismatch
+            fields = {name: t(f"pg_task_{value}") if name in ("saved", "data") and
+                      isinstance(value, str) else value for name, value in fields.items()}
+            st.session_state.pg_weights_notice = t(key, **fields)
     for key in ("pg_gradcheck", "pg_comparison"):
         state.pop(key, None)
     state.pg_trainer, state.pg_signature = LiveTrainer(run), signature
@@ -381,11 +416,11 @@ def gradient_check_tool(t, trainer):
                  icon=":material/fact_check:", help=t("pg_gradcheck_help")):
         snapshot = trainer.snapshot()
         model, X, y = gradient_check_subset(trainer.run, snapshot.theta)
-        start = time.perf_counter()
-        with st.spinner(t("pg_working")):
+        with turn(t), st.spinner(t("pg_working")):
+            start = time.perf_counter()
             error = gradient_check(model, X, y)
-        st.session_state.pg_gradcheck = (snapshot.epoch, error, model.n_parameters,
-                                         time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+        st.session_state.pg_gradcheck = (snapshot.epoch, error, model.n_parameters, seconds)
     result = st.session_state.get("pg_gradcheck")
     if result is not None:
         epoch, error, n_parameters, seconds = result
@@ -400,9 +435,10 @@ def sklearn_tool(t, data, spec, config):
                     help=t("pg_compare_epochs_help"))
     if st.button(t("pg_compare_button"), key="pg_compare_button", icon=":material/compare:",
                  help=t("pg_compare_help")):
-        with st.spinner(t("pg_working")):
+        with turn(t) as my_turn, st.spinner(t("pg_working")):
             st.session_state.pg_comparison = compare_with_sklearn(
-                data, spec, config, int(st.session_state.pg_compare_epochs))
+                data, spec, config, int(st.session_state.pg_compare_epochs),
+                between=my_turn.checkpoint)
     result = st.session_state.get("pg_comparison")
     if result is None:
         return
@@ -445,6 +481,9 @@ def files_tool(t, trainer):
     error = st.session_state.get("pg_weights_error")
     if error is not None:
         st.error(upload_error_text(t, error), icon=":material/error:")
+    notice = st.session_state.get("pg_weights_notice")
+    if notice:
+        st.warning(notice, icon=":material/warning:")
 
 
 def _load_weights():
@@ -452,11 +491,11 @@ def _load_weights():
     and leave the weights for ``current_trainer`` to load."""
     state = st.session_state
     uploaded = state.get("pg_weights_file")
-    state.pg_weights_error = None
+    state.pg_weights_error = state.pg_weights_notice = None
     if uploaded is None:
         return
     try:
-        spec, theta = weights_from_npz(uploaded.getvalue())
+        spec, theta = read_upload(weights_from_npz, uploaded.getvalue())
     except UploadError as error:
         state.pg_weights_error = error
         return
@@ -465,5 +504,7 @@ def _load_weights():
     for i, (units, activation) in enumerate(layers, start=1):
         state[f"pg_units_{i}"], state[f"pg_act_{i}"] = units, activation
     state.pg_features = list(spec.features)
-    state.pg_init, state.pg_seed = spec.init, spec.seed
+    state.pg_init = spec.init
+    if spec.seed <= SEED_MAX:  # the weights replace what the seed drew: a larger one is moot
+        state.pg_seed = spec.seed
     state.pg_pending_weights = (spec, np.asarray(theta))
