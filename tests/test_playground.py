@@ -26,15 +26,15 @@ from pages.playground.model import (
     TrainingRun,
     available_features,
     feature_matrix,
-    heatmap_resolution,
     hidden_projection,
     input_grid,
     make_playground_data,
+    map_resolution,
     nearest_class_count,
     network_diagram,
+    network_maps,
     output_map,
     plane_extent,
-    unit_maps,
     warped_grid,
 )
 from pages.playground.trainer import LiveTrainer
@@ -192,12 +192,21 @@ def test_regression_output_map_is_the_predicted_value():
     assert output.predicted.shape == (50,) and np.isnan(output.confidence).all()
 
 
-def test_unit_maps_have_one_column_per_unit():
-    run = make_run(hidden=(3, 5))
-    grid = input_grid(2.0, 2, resolution=heatmap_resolution(8))
-    maps = unit_maps(run.model, run.spec.features, grid)
-    assert [m.shape for m in maps] == [(len(grid.points), 3), (len(grid.points), 5)]
-    assert heatmap_resolution(6 * 64) * heatmap_resolution(6 * 64) * 6 * 64 <= 40_000
+def test_network_maps_hold_every_node_of_the_diagram():
+    run = make_run(hidden=(3, 5), features=("x1", "x2", "x1x2"))
+    grid = input_grid(2.0, 2, resolution=12)
+    maps = network_maps(run.model, run.spec.features, grid)
+    assert maps.inputs.shape == (144, 7)  # every feature two inputs allow, used or not
+    assert [m.shape for m in maps.hidden] == [(144, 3), (144, 5)]
+    assert maps.probabilities.sum(axis=1) == pytest.approx(np.ones(144))
+    # The same network, the same answer as the model's own forward pass.
+    expected = run.model.predict_proba(feature_matrix(grid.points, run.spec.features))
+    assert maps.probabilities == pytest.approx(expected, rel=1e-12)
+    assert np.array_equal(maps.output.predicted, np.argmax(expected, axis=1))
+    diagram = network_diagram(run.model, run.spec.features, 2)
+    assert len(diagram.node_id) == 7 + 3 + 5 + 2
+    assert map_resolution(len(diagram.node_id)) == 32
+    assert map_resolution(6 * 64 + 9) ** 2 * (6 * 64 + 9) <= 40_000
 
 
 def test_warped_grid_and_projection():
@@ -210,15 +219,24 @@ def test_warped_grid_and_projection():
 
 
 def test_network_diagram_has_every_unit_and_weight():
-    run = make_run(hidden=(3,))
-    diagram = network_diagram(run.model)
-    assert len(diagram.node_y) == 2 + 3 + 2
+    run = make_run(hidden=(3,), features=("x2", "x1sq"))
+    diagram = network_diagram(run.model, run.spec.features, 2)
+    assert diagram.column_sizes == (7, 3, 2)
+    assert diagram.node_id[:3] == ("input_x1", "input_x2", "input_x1sq")
+    assert diagram.node_active[:7].tolist() == [False, True, True, False, False, False, False]
     assert len(diagram.edge_weight) == diagram.edges_total == 2 * 3 + 3 * 2
-    assert np.isnan(diagram.node_bias[:2]).all()
+    # Edges of the first layer leave the rows of the features the network uses.
+    assert set(diagram.edge_source[diagram.edge_layer == 0].tolist()) == {1, 2}
+    W = run.model.dense_layers()[0].W
+    first = diagram.edge_id.index("0_1_2")  # from x1sq (the network's input 1) to unit 3
+    assert diagram.edge_weight[first] == W[1, 2] and diagram.edge_source[first] == 2
+    assert np.isnan(diagram.node_bias[:7]).all()
     assert diagram.node_bias[-2:] == pytest.approx(run.model.layers[-1].b)
-    thinned = network_diagram(run.model, max_edges=4)
+    thinned = network_diagram(run.model, run.spec.features, 2, max_edges=4)
     assert len(thinned.edge_weight) == 4
     assert np.min(np.abs(thinned.edge_weight)) >= np.sort(np.abs(diagram.edge_weight))[-4]
+    one_input = make_run("sine", hidden=(2,), features=("x1", "sinx1"))
+    assert network_diagram(one_input.model, ("x1", "sinx1"), 1).column_sizes == (3, 2, 1)
 
 
 def test_confusion_matrix_counts_pairs():
@@ -440,3 +458,50 @@ def test_a_training_yields_its_slot_after_its_turn_while_others_wait(monkeypatch
     second.pause()
     first.pause()
     assert slots.running == 0 and slots.waiting == 0
+
+
+# --- pace and edits ---------------------------------------------------------------------------
+def test_a_paced_training_trains_at_its_pace():
+    trainer = LiveTrainer(make_run(), Admission(capacity=1))
+    trainer.pace(20)
+    start = time.monotonic()
+    trainer.start()
+    wait_until(lambda: trainer.snapshot().epoch >= 10)
+    elapsed = time.monotonic() - start
+    trainer.pace(None)  # "max" while running: much faster
+    epoch = trainer.snapshot().epoch
+    wait_until(lambda: trainer.snapshot().epoch >= epoch + 40)
+    trainer.pause()
+    assert elapsed >= 9 / 20  # 10 epochs at 20 a second: the first at once, then one per 50 ms
+
+
+def test_pace_allows_one_epoch_per_period_and_never_bursts():
+    pace = trainer_module.Pace()
+    assert pace.due(10, now=100.0) == 1
+    pace.trained(1)
+    assert pace.due(10, now=100.05) == 0 and pace.wait(100.05) == pytest.approx(0.05)
+    assert pace.due(10, now=100.1) == 1
+    pace.trained(1)
+    assert pace.due(10, now=200.0) == trainer_module.MAX_BACKLOG_EPOCHS  # after a long stall
+    assert pace.due(None, now=200.0) == trainer_module.MAX_EPOCHS_PER_CHUNK
+
+
+def test_an_edited_weight_is_trained_from():
+    trainer = LiveTrainer(make_run(hidden=(3,)))
+    trainer.set_weight(0, 1, 2, 2.5)
+    assert trainer.snapshot().theta[trainer.run.model.theta == 2.5].size == 1
+    assert trainer.run.model.dense_layers()[0].W[1, 2] == 2.5
+    trainer.step()
+    assert trainer.run.model.dense_layers()[0].W[1, 2] != 2.5  # training moved it on
+    with pytest.raises(ValueError):
+        trainer.set_weight(2, 0, 0, 1.0)
+    with pytest.raises(ValueError):
+        trainer.set_weight(0, 0, 0, float("nan"))
+
+
+def test_the_automatic_pace_starts_slow_and_speeds_up():
+    auto = trainer_module.AutoPace()
+    assert auto.epochs_by(1.0) == pytest.approx(2.18, abs=0.01)  # about 2 epochs a second
+    assert auto.epochs_by(60.0) - auto.epochs_by(59.0) == pytest.approx(auto.TOP)
+    for epochs in (1, 10, 100, 1000):
+        assert auto.epochs_by(auto.time_of(epochs)) == pytest.approx(epochs)
