@@ -16,6 +16,7 @@ and far lighter than one mark per grid cell.
 
 import base64
 import io
+import math
 from dataclasses import dataclass
 
 import altair as alt
@@ -75,18 +76,20 @@ def png_url(rgb):
 
 def _plane_image(values, resolution):
     """Grid values (x1 fastest, x2 rising) as image rows (top row = largest x2); for 1-D data
-    (one value per x1) a strip repeated down the image."""
+    (one value per x1) a single row."""
     values = np.asarray(values)
     if values.shape[0] == resolution:
-        return np.broadcast_to(values[None, :], (resolution, resolution) + values.shape[1:])
+        return values[None, :]
     return values.reshape((resolution, resolution) + values.shape[1:])[::-1]
 
 
 def _downsample(image, size):
     """Every k-th pixel so that about ``size`` remain per side (cell centres kept centred)."""
-    step = max(1, image.shape[0] // size)
-    offset = (image.shape[0] - step * (image.shape[0] // step)) // 2 + step // 2
-    return np.ascontiguousarray(image[offset::step, offset::step])
+    step = max(1, image.shape[-1] // size)
+    offset = step // 2
+    if image.shape[0] == 1:  # a single row
+        return image[:, offset::step]
+    return image[offset::step, offset::step]
 
 
 def _class_rgb(labels, strength):
@@ -141,6 +144,7 @@ def board_images(maps, diagram, n_classes, target_scale, *, discretize=False, no
     class colours for each class's output node (by its probability), the signed ramp for
     input features (scaled to their largest value), hidden units (their output, clipped to
     [-1, 1] as in TensorFlow Playground) and regression outputs (scaled by ``target_scale``).
+    Node maps are coloured on every k-th grid point only (``node_size`` per side).
     """
     resolution = len(maps.grid.x1)
     output = maps.output
@@ -148,24 +152,40 @@ def board_images(maps, diagram, n_classes, target_scale, *, discretize=False, no
         strength = np.full(len(output.predicted), 0.55) if discretize else _strength(
             output.confidence, n_classes)
         big = _class_rgb(output.predicted, strength)
-        outputs = [_class_rgb(np.full(len(p), k), 0.85 * p)
-                   for k, p in enumerate(maps.probabilities.T)]
     else:
         big = signed_rgb(output.predicted / target_scale)
-        outputs = [big]
-    node_maps = [signed_rgb(column / max(float(np.max(np.abs(column))), 1e-12))
-                 for column in maps.inputs.T]
-    node_maps += [signed_rgb(column) for layer in maps.hidden for column in layer.T]
-    node_maps += outputs
-    if len(node_maps) != len(diagram.node_id):
-        raise ValueError(f"{len(node_maps)} maps for {len(diagram.node_id)} nodes")
-    output_image = np.ascontiguousarray(_plane_image(big, resolution))
-    node_images = [_plane_image(rgb, resolution) for rgb in node_maps]
+    output_image = _plane_image(big, resolution)
+    if output_image.shape[0] == 1:  # 1-D data draws a curve; keep the picture small
+        output_image = output_image[:, ::8]
+    output_image = np.ascontiguousarray(np.broadcast_to(
+        output_image, (output_image.shape[1], output_image.shape[1], 3)))
+    # The grid points a node map shows, as an index into the grid (rows top to bottom).
+    order = _plane_image(np.arange(len(maps.grid.points)), resolution)
+    keep = _downsample(order, node_size).ravel()
+    side = math.isqrt(keep.size) if keep.size != len(maps.grid.x1) else 0
+    inputs = maps.inputs[keep]
+    signed = [inputs / np.maximum(np.max(np.abs(maps.inputs), axis=0), 1e-12)]
+    signed += [layer[keep] for layer in maps.hidden]
+    colours = [signed_rgb(np.concatenate(signed, axis=1))]  # (points, nodes, 3)
+    if maps.probabilities is not None:
+        probabilities = maps.probabilities[keep]
+        labels = np.broadcast_to(np.arange(n_classes), probabilities.shape)
+        colours.append(_class_rgb(labels, 0.85 * probabilities))
+    else:
+        colours.append(signed_rgb(output.predicted[keep] / target_scale)[:, None, :])
+    colours = np.concatenate(colours, axis=1)
+    if colours.shape[1] != len(diagram.node_id):
+        raise ValueError(f"{colours.shape[1]} maps for {len(diagram.node_id)} nodes")
+    if side:  # a plane: node maps are square images
+        images = colours.reshape(side, side, -1, 3).transpose(2, 0, 1, 3)
+    else:  # a line (1-D data): each map is a strip, repeated down a square
+        images = np.broadcast_to(colours.transpose(1, 0, 2)[:, None],
+                                 (colours.shape[1], keep.size, keep.size, 3))
     return BoardImages(
         output=png_url(output_image),
-        nodes=tuple(png_url(_downsample(image, node_size)) for image in node_images),
+        nodes=tuple(png_url(np.ascontiguousarray(image)) for image in images),
         output_cells=_coarse(output_image, OUTPUT_CELLS),
-        node_cells=np.stack([_coarse(image, NODE_CELLS) for image in node_images]))
+        node_cells=np.stack([_coarse(image, NODE_CELLS) for image in images]))
 
 
 # --- the board: network diagram + output plot -------------------------------------------------
@@ -503,11 +523,13 @@ def _history_spec(lang, projector, metric, height):
 def history_chart(t, style, history, metric, *, height=240):
     """Train and test ``metric`` ("loss" or "accuracy") per epoch."""
     keep = _thin(len(history["epoch"]))
-    epochs = np.asarray(history["epoch"])[keep]
-    frame = pd.concat([
-        pd.DataFrame({"epoch": epochs, "value": np.asarray(history[f"{split}_{metric}"])[keep],
-                      "series": t(f"pg_split_{split}")})
-        for split in ("train", "test")], ignore_index=True)
+    epochs = np.asarray(history["epoch"], dtype=np.int32)[keep]
+    values = [np.asarray(history[f"{split}_{metric}"], dtype=np.float32)[keep]
+              for split in ("train", "test")]
+    frame = pd.DataFrame({
+        "epoch": np.concatenate([epochs, epochs]), "value": np.concatenate(values),
+        "series": pd.Categorical.from_codes(np.repeat([0, 1], len(epochs)), categories=[
+            t("pg_split_train"), t("pg_split_test")])})
     return _with_data(_history_spec(t.lang, style.projector, metric, height), history=frame)
 
 

@@ -187,7 +187,7 @@ EN = {
     "pg_weights_of": "layer {layer} weights",
     # speed, structure, the board
     "pg_speed": "Speed",
-    "pg_speed_help": "Epochs per second while playing. 'Auto' starts at 2 a second, where the boundary changes most, and doubles every 4 seconds up to 60; 'max' trains as fast as the server allows.",
+    "pg_speed_help": "Epochs per second while playing. 'Auto' starts at 1 a second, where the boundary changes most, and doubles every 3 seconds up to 60; 'max' trains as fast as the server allows.",
     "pg_speed_auto": "auto",
     "pg_speed_max": "max",
     "pg_speed_rate": "{rate}/s",
@@ -451,7 +451,7 @@ ZH = {
     "pg_weights_of": "第 {layer} 层权重",
     # speed, structure, the board
     "pg_speed": "速度",
-    "pg_speed_help": "播放时每秒训练的轮数。“自动”从每秒 2 轮开始（此时边界变化最大），每 4 秒翻一倍，最高每秒 60 轮；“最快”按服务器允许的最快速度训练。",
+    "pg_speed_help": "播放时每秒训练的轮数。“自动”从每秒 1 轮开始（此时边界变化最大），每 3 秒翻一倍，最高每秒 60 轮；“最快”按服务器允许的最快速度训练。",
     "pg_speed_auto": "自动",
     "pg_speed_max": "最快",
     "pg_speed_rate": "每秒 {rate} 轮",

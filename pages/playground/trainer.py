@@ -218,11 +218,11 @@ class FixedPace:
 class AutoPace:
     """Starts at ``START`` epochs a second and doubles every ``DOUBLING`` seconds up to
     ``TOP``: the first epochs, where the boundary changes most, come slowly enough to watch
-    (a 2-class spiral that is 90 % right after 6 epochs shows 6 redraws on the way), and a
-    problem that needs hundreds of epochs still gets there in seconds (TensorFlow
-    Playground's spiral: ~15 s)."""
+    (a 2-class spiral that is 90 % right after 6 epochs takes ~4 s, 9 redraws), and a problem
+    that needs hundreds of epochs still gets there in seconds (TensorFlow Playground's
+    spiral, 90 % after ~140 epochs: ~15 s). See benchmarks/bench_playground.py."""
 
-    START, DOUBLING, TOP = 2.0, 4.0, 60.0
+    START, DOUBLING, TOP = 1.0, 3.0, 60.0
     _TOP_AT = DOUBLING * math.log2(TOP / START)  # seconds until the top speed
     _EPOCHS_AT_TOP = START * DOUBLING / math.log(2) * (TOP / START - 1)
 
