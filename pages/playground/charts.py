@@ -209,12 +209,14 @@ class BoardGeometry:
 
 # What the page holds beside the sidebar: on a 1400-pixel screen, and a 1920-pixel projector.
 BOARD_WIDTH, PROJECTOR_BOARD_WIDTH = 900, 1400
-PHONE_WIDTH = 340
+# A 390-pixel phone leaves ~358 pixels between the page's margins, and the plot's axis (~60)
+# sits left of both stacked views (Vega aligns their plot areas).
+PHONE_WIDTH, PHONE_PLOT = 290, 270
 
 
 def board_geometry(style, column_sizes, phone=False):
     projector = style.projector
-    plot = PHONE_WIDTH if phone else (600 if projector else 440)
+    plot = PHONE_PLOT if phone else (600 if projector else 440)
     node_side = 40 if projector else 30
     left, right = (86, 96) if projector else (62, 66)  # room for input and output labels
     pitch, narrowest = (118, 76) if projector else (86, 56)
@@ -229,7 +231,7 @@ def board_geometry(style, column_sizes, phone=False):
         pitch = max(narrowest, (limit - 20 - plot - left - right - node_side) / spans)
         width = round(left + right + node_side + pitch * (n_columns - 1))
     stacked = phone or width + 20 + plot > limit
-    top = (34 if projector else 28) + node_side / 2
+    top = (34 if projector else 28) + (16 if stacked else 0) + node_side / 2
     tallest = max(column_sizes)
     room = max(plot, 300) - top - node_side / 2
     row_step = min(node_side + (14 if projector else 10), room / max(tallest - 1, 1))
@@ -410,6 +412,7 @@ def _diagram_view(t, style, geometry):
         x=x, y=y, text="name:N").transform_filter(f"datum.column == {last_column}")
     headers = alt.Chart(alt.Data(name="headers")).mark_text(
         fontSize=style.font_size, fontWeight="bold", baseline="top", color=style.text_color,
+        lineBreak="\n",
     ).encode(x=x, y=alt.Y("y0:Q", axis=None, scale=y_scale), text="text:N").transform_calculate(
         y0="2")
     return alt.layer(visible, hits, chosen, frame, coarse, maps, input_labels, output_labels,
@@ -467,8 +470,11 @@ def _plane_view(t, style, geometry, task, n_classes, extent):
                       alt.Tooltip("x2:Q", format=".2f", title=t("pg_axis_x2")), value,
                       alt.Tooltip("split:N", title=t("pg_legend_split"))])
     title = t("pg_chart_boundary" if task == "classification" else "pg_chart_surface")
+    # Independent scales keep the class and split legends with this plot (shared ones would be
+    # placed under the whole board).
     return alt.layer(coarse, background, hovered_map, points, hovered_name).properties(
-        width=side, height=side, title=title).resolve_scale(color="independent")
+        width=side, height=side, title=title).resolve_scale(color="independent",
+                                                            shape="independent")
 
 
 def _curve_view(t, style, geometry):

@@ -6,6 +6,7 @@ training runs in its worker thread (see ``pages.playground.trainer``).
 """
 
 import hashlib
+import json
 import re
 import time
 
@@ -83,9 +84,34 @@ def page_css(t, projector):
     page's language, and in projector mode the small print a room must read, larger."""
     rules = ['[data-testid="stMetricValue"] > div { overflow: visible !important; '
              'text-overflow: clip !important; }']
+    if t.lang != "en":
+        rules.append(uploader_css(t))
     if projector:
         rules.append(PROJECTOR_CSS)
     return "<style>" + "\n".join(rules) + "</style>"
+
+
+UPLOADERS = {"pg_csv_file": "CSV", "pg_weights_file": "NPZ"}  # widget key -> its file type
+
+
+def uploader_css(t):
+    """Streamlit's file uploader writes its button and its size limit in English only: hide
+    those texts and put translated ones in their place (CSS ``::after``). Both uploaders of
+    the page are addressed by their keys."""
+    button = json.dumps(t("pg_uploader_button"), ensure_ascii=False)
+    rules = [
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p '
+        '{ font-size: 0 !important; }',
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] '
+        f'p::after {{ content: {button}; font-size: 0.875rem; }}',
+    ]
+    for key, kind in UPLOADERS.items():
+        limit = json.dumps(f"{t('pg_uploader_limit')} • {kind}", ensure_ascii=False)
+        instructions = f'.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] > div'
+        rules.append(f"{instructions} > * {{ display: none !important; }}")
+        rules.append(f"{instructions}::after {{ content: {limit}; font-size: 0.875rem; "
+                     "opacity: 0.7; }")
+    return "\n".join(rules)
 
 
 PROJECTOR_CSS = """
@@ -157,8 +183,7 @@ def load_data(t, controls):
                        icon=":material/download:", help=t("pg_template_help"))
     uploaded = st.file_uploader(t("pg_upload"), type=["csv"], key="pg_csv_file",
                                 help=t("pg_upload_help"))
-    if uploaded is None:
-        st.info(t("pg_upload_prompt"), icon=":material/upload_file:")
+    if uploaded is None:  # the page says what to upload where the board would be
         return None, None
     content = uploaded.getvalue()
     try:
@@ -296,16 +321,22 @@ def status_messages(t, trainer, snapshot):
         st.success(t("pg_finished", epoch=snapshot.epoch), icon=":material/flag:")
 
 
-def metrics_row(t, data, snapshot):
+def metrics_row(t, data, snapshot, phone=False):
+    """Epoch, losses and test accuracy; on a phone one line of text instead of four stacked
+    metrics, so the board stays next to Play."""
     history = snapshot.history
-    epoch, train_loss, test_loss, score = st.columns(4, gap="small")
-    epoch.metric(t("pg_metric_epoch"), f"{snapshot.epoch:,}")
     last = (lambda name: history[name][-1]) if history["epoch"] else (lambda name: None)
-    train_loss.metric(t("pg_metric_train_loss"), _number(last("train_loss")))
-    test_loss.metric(t("pg_metric_test_loss"), _number(last("test_loss")))
+    shown = [("pg_metric_epoch", f"{snapshot.epoch:,}"),
+             ("pg_metric_train_loss", _number(last("train_loss"))),
+             ("pg_metric_test_loss", _number(last("test_loss")))]
     if data.task == "classification":
         value = last("test_accuracy")
-        score.metric(t("pg_metric_test_accuracy"), "–" if value is None else _percent(value))
+        shown.append(("pg_metric_test_accuracy", "–" if value is None else _percent(value)))
+    if phone:
+        st.markdown(" · ".join(f"{t(label)} **{value}**" for label, value in shown))
+        return
+    for column, (label, value) in zip(st.columns(4, gap="small"), shown, strict=False):
+        column.metric(t(label), value)
 
 
 def _number(value):
@@ -352,8 +383,8 @@ def board(t, style, model, data, spec, show_test, discretize, phone=False):
                                  discretize=discretize,
                                  node_size=map_resolution(len(diagram.node_id)))
     headers = [t("pg_header_inputs")]
-    headers += [t("pg_header_layer", units=units,
-                  activation=activation_name(t, spec.activations[i]))
+    header = "pg_header_layer_narrow" if geometry.stacked else "pg_header_layer"
+    headers += [t(header, units=units, activation=activation_name(t, spec.activations[i]))
                 for i, units in enumerate(spec.hidden)]
     headers.append(t("pg_header_output"))
     names = node_names(t, diagram, data)
@@ -373,7 +404,7 @@ def board_panel(frame, trainer, data, spec, show_test, discretize, phone):
 
     def draw(snapshot):
         status_messages(t, trainer, snapshot)
-        metrics_row(t, data, snapshot)
+        metrics_row(t, data, snapshot, phone)
         model = model_with_weights(spec, snapshot.theta)
         chart, diagram, names = board(t, style, model, data, spec, show_test, discretize,
                                       phone)
