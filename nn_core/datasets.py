@@ -6,6 +6,7 @@ classification, float64 targets for regression.
 """
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 from sklearn import datasets as skd
@@ -151,7 +152,9 @@ def train_test_split(X, y, test_fraction=0.2, seed=0):
 # --- TensorFlow Playground's data sets, at its difficulty -------------------------------------
 # The same point clouds as playground.tensorflow.org (src/dataset.ts), on its [-6, 6] square:
 # students compare the two side by side. Our ``noise`` in [0, 1] is its noise slider's 0-50 %.
-DATASETS.update({
+# A registry of their own (``make_tf_dataset``), beside DATASETS: every lesson that offers
+# DATASETS names each of them, and these are the playground's.
+TF_DATASETS = MappingProxyType({
     "tf_circle": DatasetInfo("classification", 2, 2, (2,)),
     "tf_xor": DatasetInfo("classification", 2, 2, (2,)),
     "tf_gaussian": DatasetInfo("classification", 2, 2, (2,)),
@@ -237,7 +240,26 @@ def _tf_multi_gaussian(n, noise, rng, k):
     return X, bumps[np.arange(n), strongest]
 
 
-_GENERATORS.update({
+_TF_GENERATORS = {
     "tf_circle": _tf_circle, "tf_xor": _tf_xor, "tf_gaussian": _tf_gaussian,
     "tf_spiral": _tf_spiral, "tf_plane": _tf_plane, "tf_multi_gaussian": _tf_multi_gaussian,
-})
+}
+
+
+def make_tf_dataset(name, n_samples=200, noise=0.0, seed=0):
+    """One of TensorFlow Playground's data sets (``TF_DATASETS``) as ``(X, y)``: X float64
+    (n_samples, 2) on its [-6, 6] square; y int64 labels 0/1 (0 is its blue, "positive" class)
+    or float64 targets. ``noise`` in [0, 1] is its noise slider's 0 to 50 %.
+
+    >>> X, y = make_tf_dataset("tf_spiral", n_samples=200, seed=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((200, 2), [0, 1])
+    """
+    check_choice("data set", name, list(TF_DATASETS))
+    n_samples = check_int("n_samples", n_samples, 2, MAX_SAMPLES)
+    noise = check_number("noise", noise, 0.0, 1.0)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    X, y = _TF_GENERATORS[name](n_samples, noise, np.random.default_rng(seed), 2)
+    if TF_DATASETS[name].task == "classification":
+        return X.astype(np.float64), y.astype(np.int64)
+    return X.astype(np.float64), y.astype(np.float64)

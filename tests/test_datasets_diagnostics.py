@@ -18,9 +18,6 @@ from nn_core import (
 
 DESIGN_NAMES = ["moons", "circles", "blobs", "spiral", "xor", "gaussian_quantiles",
                 "classification", "sine", "plane"]
-# TensorFlow Playground's sets, appended for the playground (tests/test_tf_datasets.py).
-DESIGN_NAMES += ["tf_circle", "tf_xor", "tf_gaussian", "tf_spiral", "tf_plane",
-                 "tf_multi_gaussian"]
 N_FEATURES = {"sine": 1}
 
 # Every (name, n_classes) a user can ask for: None is the set's default.

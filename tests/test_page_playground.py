@@ -13,8 +13,9 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from nn_core import ACTIVATIONS, DATASETS
+from nn_core import ACTIVATIONS
 from pages.playground.files import template_csv
+from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
 from pages.playground.strings import EN, ZH
 from tests.apptest_helpers import chart_frames, chart_titles, open_app_page, setting_label
 from ui.admission import TRAININGS

@@ -6,7 +6,7 @@ import time
 import numpy as np
 import pytest
 
-from nn_core import ACTIVATIONS, DATASETS, confusion_matrix
+from nn_core import ACTIVATIONS, confusion_matrix
 from pages.playground import trainer as trainer_module
 from pages.playground.compare import compare_with_sklearn
 from pages.playground.files import (
@@ -19,6 +19,7 @@ from pages.playground.files import (
     weights_from_npz,
     weights_to_npz,
 )
+from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
 from pages.playground.model import (
     FEATURES,
     NetworkSpec,

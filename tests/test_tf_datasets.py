@@ -4,7 +4,8 @@ difficulty as playground.tensorflow.org, checked against its definitions point b
 import numpy as np
 import pytest
 
-from nn_core import DATASETS, make_dataset
+from nn_core.datasets import TF_DATASETS as DATASETS
+from nn_core.datasets import make_tf_dataset as make_dataset
 
 TF_SETS = ["tf_circle", "tf_xor", "tf_gaussian", "tf_spiral", "tf_plane", "tf_multi_gaussian"]
 

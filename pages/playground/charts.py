@@ -16,7 +16,6 @@ and far lighter than one mark per grid cell.
 
 import base64
 import io
-import math
 from dataclasses import dataclass
 
 import altair as alt
@@ -123,11 +122,10 @@ class BoardImages:
 
 
 def _coarse(image, cells):
-    """Block means of an (n, n, 3) image, ``cells`` blocks per side (n a multiple, or
-    nearly: the remainder is left out)."""
-    size = image.shape[0] // cells
-    blocks = image[:size * cells, :size * cells].reshape(cells, size, cells, size, 3)
-    return np.round(blocks.mean(axis=(1, 3))).astype(np.uint8)
+    """``cells`` x ``cells`` pixels of an (n, n, 3) image, taken at the centres of a
+    cells x cells grid over it."""
+    index = ((np.arange(cells) + 0.5) * image.shape[0] / cells).astype(int)
+    return np.ascontiguousarray(image[np.ix_(index, index)])
 
 
 def _hex_colors(rgb):
@@ -161,8 +159,9 @@ def board_images(maps, diagram, n_classes, target_scale, *, discretize=False, no
         output_image, (output_image.shape[1], output_image.shape[1], 3)))
     # The grid points a node map shows, as an index into the grid (rows top to bottom).
     order = _plane_image(np.arange(len(maps.grid.points)), resolution)
-    keep = _downsample(order, node_size).ravel()
-    side = math.isqrt(keep.size) if keep.size != len(maps.grid.x1) else 0
+    keep = _downsample(order, node_size)
+    side = keep.shape[0] if keep.shape[0] > 1 else 0  # 0: a line (1-D data)
+    keep = keep.ravel()
     inputs = maps.inputs[keep]
     signed = [inputs / np.maximum(np.max(np.abs(maps.inputs), axis=0), 1e-12)]
     signed += [layer[keep] for layer in maps.hidden]

@@ -6,11 +6,12 @@ from functools import partial
 
 import streamlit as st
 
-from nn_core import ACTIVATIONS, DATASETS, INITIALIZERS, OPTIMIZERS
+from nn_core import ACTIVATIONS, INITIALIZERS, OPTIMIZERS
 from pages.playground.model import (
     FEATURES,
     MAX_HIDDEN,
     MAX_UNITS,
+    PLAYGROUND_DATASETS,
     NetworkSpec,
     TrainingConfig,
     available_features,
@@ -21,7 +22,7 @@ from ui.strings import activation_name, initializer_name
 from ui.url_state import Setting
 
 UPLOAD = "upload"
-DATA_SOURCES = (*DATASETS, UPLOAD)
+DATA_SOURCES = (*PLAYGROUND_DATASETS, UPLOAD)
 LEARNING_RATES = ("0.00001", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1",
                   "3", "10")
 PENALTIES = ("0", "0.0001", "0.001", "0.003", "0.01", "0.03", "0.1", "0.3", "1")
@@ -99,7 +100,7 @@ def dataset_control(t):
 
 def data_controls(t, source):
     """The data set's size and noise, the train/test split and the seed."""
-    allows_classes = source != UPLOAD and len(DATASETS[source].class_choices) > 1
+    allows_classes = source != UPLOAD and len(PLAYGROUND_DATASETS[source].class_choices) > 1
     if allows_classes:
         st.slider(t("pg_classes"), 2, 5, key="pg_classes", help=t("pg_classes_help"))
     if source != UPLOAD:
@@ -112,7 +113,6 @@ def data_controls(t, source):
     st.button(t("pg_regenerate"), key="pg_regenerate_button", icon=":material/refresh:",
               help=t("pg_regenerate_help"), on_click=_bump, args=("pg_data_seed", SEED_MAX),
               width="stretch")
-    st.toggle(t("pg_show_test"), key="pg_show_test", help=t("pg_show_test_help"))
     state = st.session_state
     requested = int(state.pg_classes)
     return DataControls(
@@ -148,6 +148,14 @@ def feature_controls(t, n_inputs):
     st.pills(t("pg_features"), tuple(usable), selection_mode="multi", key="pg_features",
              format_func=lambda name: t(f"pg_feature_{name}"), help=t("pg_features_help"))
     return tuple(name for name in FEATURES if name in state.pg_features)
+
+
+def display_toggles(t, task):
+    """Under the board, as in TensorFlow Playground: show the test points, discretise."""
+    test_column, discretize_column = st.columns(2, gap="small")
+    test_column.toggle(t("pg_show_test"), key="pg_show_test", help=t("pg_show_test_help"))
+    discretize_column.toggle(t("pg_discretize"), key="pg_discretize",
+                             help=t("pg_discretize_help"), disabled=task != "classification")
 
 
 def speed_control(t):

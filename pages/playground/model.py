@@ -31,6 +31,10 @@ from nn_core import (
     update_ratios,
     weight_gradient_norms,
 )
+from nn_core.datasets import TF_DATASETS, make_tf_dataset
+
+# Every data set the playground offers: nn_core's, then TensorFlow Playground's.
+PLAYGROUND_DATASETS = {**DATASETS, **TF_DATASETS}
 
 # --- input features ---------------------------------------------------------------------------
 # Name -> (columns of the raw input it needs, how to compute it from x1 and x2).
@@ -98,9 +102,12 @@ class PlaygroundData:
 def make_playground_data(name, n_samples=300, noise=0.1, test_fraction=0.3, seed=0,
                          n_classes=None):
     """Generate a named toy set, split it and standardise it with the training statistics."""
-    X, y = make_dataset(name, n_samples=n_samples, noise=noise, seed=seed, n_classes=n_classes)
-    info = DATASETS[name]
-    return split_data(X, y, info.task, test_fraction, seed)
+    if name in TF_DATASETS:
+        X, y = make_tf_dataset(name, n_samples=n_samples, noise=noise, seed=seed)
+    else:
+        X, y = make_dataset(name, n_samples=n_samples, noise=noise, seed=seed,
+                            n_classes=n_classes)
+    return split_data(X, y, PLAYGROUND_DATASETS[name].task, test_fraction, seed)
 
 
 def split_data(X, y, task, test_fraction=0.3, seed=0):
@@ -113,7 +120,7 @@ def split_data(X, y, task, test_fraction=0.3, seed=0):
 
 def nearest_class_count(name, requested):
     """The class count closest to ``requested`` that data set ``name`` allows (0: regression)."""
-    choices = DATASETS[name].class_choices
+    choices = PLAYGROUND_DATASETS[name].class_choices
     if not choices:
         return 0
     return min(choices, key=lambda k: (abs(k - requested), k))

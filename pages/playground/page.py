@@ -10,6 +10,7 @@ from pages.playground.controls import (
     SETTINGS,
     data_controls,
     dataset_control,
+    display_toggles,
     feature_controls,
     network_controls,
     speed_control,
@@ -66,9 +67,8 @@ with transport_column:
 with board_area:
     views.board_panel(frame, trainer, data, spec, data_settings.show_test,
                       st.session_state.pg_discretize, phone)
+    display_toggles(t, data.task)
     views.structure_panel(t, spec)
-    st.toggle(t("pg_discretize"), key="pg_discretize", help=t("pg_discretize_help"),
-              disabled=data.task != "classification")
 
 st.divider()
 st.subheader(t("pg_section_inside"))
