@@ -8,6 +8,7 @@ tests/test_playground.py.
 import io
 import json
 import time
+from types import SimpleNamespace
 
 import numpy as np
 import pyarrow as pa
@@ -383,3 +384,24 @@ def test_strings_match_in_both_languages_and_carry_the_prefix():
     assert set(EN) == set(ZH)
     assert all(key.startswith("pg_") for key in EN)
     assert all(ZH[key].strip() for key in ZH)
+
+
+class FakeState(dict):
+    """Attribute access like st.session_state, for calling a widget callback directly."""
+
+    __getattr__ = dict.__getitem__
+    __setattr__ = dict.__setitem__
+
+
+def test_a_tampered_edge_selection_selects_nothing(monkeypatch):
+    from pages.playground import views
+
+    at = open_page()
+    for sent, expected in (("0_1_2", "0_1_2"), ("9_9_9", None), ("x_1_2", None),
+                           ("0_1_99", None), (12, None), ("0_1_2" * 200, None)):
+        # What Streamlit hands the callback: the board's selection, as the browser sent it.
+        selection = SimpleNamespace(selection={"edge": [{"id": sent}]})
+        state = FakeState(pg_board=selection, pg_trainer=trainer(at))
+        monkeypatch.setattr(views.st, "session_state", state)
+        views._pick_edge()
+        assert state["pg_edge"] == expected

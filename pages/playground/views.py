@@ -411,6 +411,11 @@ def board_panel(frame, trainer, data, spec, show_test, discretize, phone):
         st.vega_lite_chart(chart, key=BOARD_KEY, on_select=_pick_edge, selection_mode=[
             charts.EDGE], width="content")
         st.caption(t("pg_board_caption"))
+        if diagram.edges_total > len(diagram.edge_weight):
+            st.caption(t("pg_network_thinned", shown=len(diagram.edge_weight),
+                         total=diagram.edges_total))
+        if not spec.hidden:
+            st.caption(t("pg_no_hidden"))
         edge_editor(t, trainer, diagram, names, snapshot)
         curves = st.columns(2 if data.task == "classification" else 1)
         if snapshot.history["epoch"]:
@@ -427,22 +432,37 @@ def board_panel(frame, trainer, data, spec, show_test, discretize, phone):
 
 def _pick_edge():
     """The board's selection changed: remember the clicked edge (or none) and offer its
-    weight for editing, starting from the weight it has now."""
+    weight for editing, starting from the weight it has now. What the browser sent is checked:
+    an id that names no weight of this network selects nothing."""
     state = st.session_state
     picked = state[BOARD_KEY].selection.get(charts.EDGE) or []
-    edge = picked[0].get("id") if picked else None
-    state.pg_edge = edge
+    edge = picked[0].get("id") if picked and isinstance(picked[0], dict) else None
     trainer = state.get("pg_trainer")
-    if edge is not None and trainer is not None:
-        layer, source, target = (int(part) for part in edge.split("_"))
-        weight = trainer.inspect(
-            lambda run: float(run.model.dense_layers()[layer].W[source, target]))
+    weight = None
+    if isinstance(edge, str) and re.fullmatch(r"\d{1,3}_\d{1,3}_\d{1,3}", edge) and trainer:
+        layer, source, target = edge_parts(edge)
+
+        def read(run):
+            dense = run.model.dense_layers()
+            if layer < len(dense) and source < dense[layer].W.shape[0] and \
+                    target < dense[layer].W.shape[1]:
+                return float(dense[layer].W[source, target])
+            return None
+
+        weight = trainer.inspect(read)
+    state.pg_edge = edge if weight is not None else None
+    if weight is not None:
         state.pg_edge_value = float(np.clip(weight, -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT))
 
 
-def _set_weight(trainer, edge):
+def edge_parts(edge):
+    """(Dense layer, source unit, target unit) of a diagram edge id such as "0_1_2"."""
     layer, source, target = (int(part) for part in edge.split("_"))
-    trainer.set_weight(layer, source, target, float(st.session_state.pg_edge_value))
+    return layer, source, target
+
+
+def _set_weight(trainer, edge):
+    trainer.set_weight(*edge_parts(edge), float(st.session_state.pg_edge_value))
 
 
 def edge_editor(t, trainer, diagram, names, snapshot):
