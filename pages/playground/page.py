@@ -67,8 +67,9 @@ with transport_column:
 with board_area:
     views.board_panel(frame, trainer, data, spec, data_settings.show_test,
                       st.session_state.pg_discretize, phone)
-    display_toggles(t, data.task)
     views.structure_panel(t, spec)
+    display_toggles(t, data.task)
+    views.board_details(frame, trainer, data, spec)
 
 st.divider()
 st.subheader(t("pg_section_inside"))

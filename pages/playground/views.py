@@ -399,24 +399,35 @@ def board(t, style, model, data, spec, show_test, discretize, phone=False):
 
 
 def board_panel(frame, trainer, data, spec, show_test, discretize, phone):
-    """Epoch counter and losses, the board, the weight of the clicked edge, and the curves."""
+    """Epoch counter and losses, then the board (diagram next to the output plot)."""
     t, style = frame.t, frame.style
 
     def draw(snapshot):
         status_messages(t, trainer, snapshot)
         metrics_row(t, data, snapshot, phone)
         model = model_with_weights(spec, snapshot.theta)
-        chart, diagram, names = board(t, style, model, data, spec, show_test, discretize,
-                                      phone)
+        chart, diagram, _ = board(t, style, model, data, spec, show_test, discretize, phone)
         st.vega_lite_chart(chart, key=BOARD_KEY, on_select=_pick_edge, selection_mode=[
             charts.EDGE], width="content")
-        st.caption(t("pg_board_caption"))
         if diagram.edges_total > len(diagram.edge_weight):
             st.caption(t("pg_network_thinned", shown=len(diagram.edge_weight),
                          total=diagram.edges_total))
+
+    live_fragment(trainer, draw)
+
+
+def board_details(frame, trainer, data, spec):
+    """Under the board: what it shows, the clicked edge's weight to edit, and the curves
+    (a fragment of its own, so that the +/- buttons between the two can rerun the page)."""
+    t, style = frame.t, frame.style
+
+    def draw(snapshot):
+        st.caption(t("pg_board_caption"))
         if not spec.hidden:
             st.caption(t("pg_no_hidden"))
-        edge_editor(t, trainer, diagram, names, snapshot)
+        model = model_with_weights(spec, snapshot.theta)
+        diagram = network_diagram(model, spec.features, data.n_inputs)
+        edge_editor(t, trainer, diagram, node_names(t, diagram, data), snapshot)
         curves = st.columns(2 if data.task == "classification" else 1)
         if snapshot.history["epoch"]:
             curves[0].vega_lite_chart(charts.history_chart(t, style, snapshot.history, "loss"),
