@@ -94,7 +94,7 @@ def draw(page):
         page_title=f"{t_default('page_' + key)} · {t_default('app_title')}",
         page_icon=":material/neurology:",
         layout="wide",
-        initial_sidebar_state="expanded",
+        initial_sidebar_state="auto",  # collapsed on a phone, open on a screen
     )
     keep_settings()  # every lesson's settings survive this run, whichever page it draws
     restore_lock()

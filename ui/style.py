@@ -1,8 +1,25 @@
-"""One look for every chart: a colour-blind-safe palette, axis style and projector mode."""
+"""One look for every chart: a colour-blind-safe palette, axis style and projector mode.
+
+What a colour means, app-wide (one meaning per colour, all of them colour-blind safe):
+
+- **Signed values** (weights, a unit's output, a regression target or prediction): one
+  diverging ramp, ``SIGNED_COLORS``, purple for negative, white for zero, green for positive
+  (ColorBrewer PRGn, safe for the common colour-vision deficiencies). Nothing else is purple
+  or green, so a purple edge, a purple unit map and a purple region all mean "negative".
+- **Classes**: ``CLASS_COLORS``, blue for class 0 and vermillion for class 1 (TensorFlow
+  Playground's blue and orange), then orange, sky blue and black; never used for signs.
+- **Training vs test data**: told apart by *shape* (circle vs diamond) on scatter plots and by
+  *line style* (training grey and solid, test black and dashed) on curves, always with a
+  legend (``TRAIN_COLOR``/``TEST_COLOR``, ``TRAIN_DASH``/``TEST_DASH``); never by hue.
+- **Series of one kind** (activations, layers): ``PALETTE`` (Okabe & Ito, then Tol), each
+  activation with a fixed colour across pages. A page that shows classes or signs next to
+  such series should not reuse blue/vermillion for a series there.
+"""
 
 from dataclasses import dataclass
 
 import altair as alt
+import numpy as np
 
 from nn_core import ACTIVATIONS
 
@@ -20,9 +37,17 @@ assert sorted(_ORDER) == sorted(ACTIVATIONS)
 ACTIVATION_COLORS = dict(zip(_ORDER, PALETTE))
 ACTIVATION_DASHES = {name: ([1, 0] if i < 8 else [6, 3]) for i, name in enumerate(_ORDER)}
 
-# Two-class and diverging maps for decision boundaries and heatmaps (also colour-blind safe).
-CLASS_COLORS = ["#0072B2", "#D55E00", "#009E73", "#CC79A7", "#E69F00"]
-DIVERGING_SCHEME = "blueorange"
+# Classes: blue, vermillion, orange, sky blue, black (Okabe & Ito without its green and purple,
+# which belong to signed values).
+CLASS_COLORS = ["#0072B2", "#D55E00", "#E69F00", "#56B4E9", "#000000"]
+# Signed values: negative purple -> zero white -> positive green, at -1, -0.5, 0, 0.5, 1 of a
+# symmetric domain (ColorBrewer PRGn, 5 classes). Charts build their scale from these stops
+# (``signed_scale``) and images interpolate the same stops (``signed_rgb``), so a colour means
+# the same number in both.
+SIGNED_COLORS = ["#7B3294", "#C2A5CF", "#F7F7F7", "#A6DBA0", "#008837"]
+# Training vs test: grey solid and black dashed (TensorFlow Playground's grey and black).
+TRAIN_COLOR, TEST_COLOR = "#8C8C8C", "#000000"
+TRAIN_DASH, TEST_DASH = [1, 0], [6, 3]
 
 
 # Projector mode's larger type needs more room: Streamlit fits the whole chart (titles and
@@ -80,6 +105,23 @@ def styled(chart, style, height=300):
         .configure_title(fontSize=style.title_size, color=style.text_color, anchor="start")
         .configure_view(strokeWidth=0)
     )
+
+
+def signed_scale(largest=1.0):
+    """An Altair colour scale for signed values on [-largest, largest] (``SIGNED_COLORS``)."""
+    largest = float(largest) if largest > 0 else 1.0
+    stops = [-largest, -largest / 2, 0.0, largest / 2, largest]
+    return alt.Scale(domain=stops, range=SIGNED_COLORS, clamp=True, interpolate="rgb")
+
+
+def signed_rgb(values):
+    """Signed values in [-1, 1] (clipped) as uint8 RGB colours of ``SIGNED_COLORS``, linearly
+    interpolated between the stops as ``signed_scale`` does."""
+    stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in SIGNED_COLORS], float)
+    position = (np.clip(np.nan_to_num(values), -1.0, 1.0) + 1.0) * 2.0  # 0..4 along the stops
+    low = np.minimum(position.astype(int), 3)
+    fraction = (position - low)[..., None]
+    return np.round(stops[low] + fraction * (stops[low + 1] - stops[low])).astype(np.uint8)
 
 
 def activation_color_scale(names):

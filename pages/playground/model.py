@@ -31,6 +31,10 @@ from nn_core import (
     update_ratios,
     weight_gradient_norms,
 )
+from nn_core.datasets import TF_DATASETS, make_tf_dataset
+
+# Every data set the playground offers: nn_core's, then TensorFlow Playground's.
+PLAYGROUND_DATASETS = {**DATASETS, **TF_DATASETS}
 
 # --- input features ---------------------------------------------------------------------------
 # Name -> (columns of the raw input it needs, how to compute it from x1 and x2).
@@ -98,9 +102,12 @@ class PlaygroundData:
 def make_playground_data(name, n_samples=300, noise=0.1, test_fraction=0.3, seed=0,
                          n_classes=None):
     """Generate a named toy set, split it and standardise it with the training statistics."""
-    X, y = make_dataset(name, n_samples=n_samples, noise=noise, seed=seed, n_classes=n_classes)
-    info = DATASETS[name]
-    return split_data(X, y, info.task, test_fraction, seed)
+    if name in TF_DATASETS:
+        X, y = make_tf_dataset(name, n_samples=n_samples, noise=noise, seed=seed)
+    else:
+        X, y = make_dataset(name, n_samples=n_samples, noise=noise, seed=seed,
+                            n_classes=n_classes)
+    return split_data(X, y, PLAYGROUND_DATASETS[name].task, test_fraction, seed)
 
 
 def split_data(X, y, task, test_fraction=0.3, seed=0):
@@ -113,7 +120,7 @@ def split_data(X, y, task, test_fraction=0.3, seed=0):
 
 def nearest_class_count(name, requested):
     """The class count closest to ``requested`` that data set ``name`` allows (0: regression)."""
-    choices = DATASETS[name].class_choices
+    choices = PLAYGROUND_DATASETS[name].class_choices
     if not choices:
         return 0
     return min(choices, key=lambda k: (abs(k - requested), k))
@@ -200,17 +207,40 @@ def output_map(model, features, grid):
     return OutputMap(np.argmax(probabilities, axis=1), np.max(probabilities, axis=1))
 
 
-def unit_maps(model, features, grid):
-    """Every hidden unit's output at every grid point: a list (per layer) of (n_points, units)."""
-    return hidden_outputs(model, feature_matrix(grid.points, features))
+@dataclass(frozen=True)
+class NetworkMaps:
+    """What every node of the network computes over one grid of the input plane (or line)."""
+
+    grid: InputGrid
+    inputs: np.ndarray  # (n_points, n_available): every feature the data allows, in FEATURES order
+    hidden: list  # per hidden layer, (n_points, units): each unit's output
+    output: OutputMap
+    probabilities: np.ndarray | None  # (n_points, classes) for classification, else None
 
 
-def heatmap_resolution(n_units_total, cell_budget=16_000, low=10, high=24):
-    """A per-unit grid resolution that keeps all unit heatmaps together under ``cell_budget``
-    cells (a few hundred KB for the browser), between ``low`` and ``high``."""
-    if n_units_total == 0:
+def network_maps(model, features, grid):
+    """One forward pass over ``grid``: each input feature, each hidden unit's output and the
+    network's output at every grid point (the pictures inside the diagram's nodes)."""
+    available = available_features(grid.points.shape[1])
+    inputs = feature_matrix(grid.points, available)
+    chosen = inputs[:, [available.index(name) for name in features]]
+    hidden = [a for _, a in hidden_signals(model, chosen)]
+    last = model.dense_layers()[-1]
+    logits = (hidden[-1] if hidden else chosen) @ last.W + last.b
+    if model.task == "regression":
+        return NetworkMaps(grid, inputs, hidden,
+                           OutputMap(logits[:, 0], np.full(len(logits), np.nan)), None)
+    probabilities = softmax(logits)
+    output = OutputMap(np.argmax(probabilities, axis=1), np.max(probabilities, axis=1))
+    return NetworkMaps(grid, inputs, hidden, output, probabilities)
+
+
+def map_resolution(n_maps, pixel_budget=40_000, low=10, high=32):
+    """Pixels per side of each node's map, so that all maps together stay under
+    ``pixel_budget`` pixels (the browser's payload), between ``low`` and ``high``."""
+    if n_maps == 0:
         return high
-    return int(np.clip(math.isqrt(cell_budget // n_units_total), low, high))
+    return int(np.clip(math.isqrt(pixel_budget // n_maps), low, high))
 
 
 # --- space warping ----------------------------------------------------------------------------
@@ -246,48 +276,68 @@ def hidden_projection(model, features, X, layer, unit_u, unit_v):
 # --- the network diagram ----------------------------------------------------------------------
 @dataclass(frozen=True)
 class Diagram:
-    """Node and edge tables of the network drawn left to right (one column per layer)."""
+    """The network as TensorFlow Playground draws it: one column per layer, every feature the
+    data allows as an input node (the chosen ones feed the network), every unit a node, every
+    weight an edge. Geometry is left to the chart: nodes have a column and a row."""
 
-    node_layer: np.ndarray  # column of each node (0 = inputs)
-    node_y: np.ndarray  # vertical position, centred on 0
-    node_index: np.ndarray  # index of the node within its layer
+    node_id: tuple  # "input_x1", "unit_<layer>_<unit>" (both 1-based), "output_<k>"
+    node_column: np.ndarray  # 0 = inputs, 1.. hidden layers, last = outputs
+    node_row: np.ndarray  # index of the node within its column
+    node_active: np.ndarray  # False for an input feature the network does not use
     node_bias: np.ndarray  # the bias feeding the node (NaN for inputs)
-    edge_x: np.ndarray
-    edge_y: np.ndarray
-    edge_x2: np.ndarray
-    edge_y2: np.ndarray
+    column_sizes: tuple  # nodes per column
+    edge_id: tuple  # "<dense layer>_<source unit>_<target unit>", 0-based, as set_weight takes
+    edge_layer: np.ndarray  # the Dense layer (0-based): from column edge_layer to the next
+    edge_source: np.ndarray  # row of the source node in its column
+    edge_target: np.ndarray  # row of the target node
     edge_weight: np.ndarray
     edges_total: int  # edges in the network (only the strongest are kept if many)
 
 
-def network_diagram(model, max_edges=1500):
-    """Geometry of the network diagram: every unit is a node, every weight an edge.
+def network_diagram(model, features, n_raw_inputs, max_edges=1500):
+    """Nodes and edges of the network with inputs ``features`` (its spec's, in order) on data
+    with ``n_raw_inputs`` columns (1 or 2: which features the input column offers).
 
     Past ``max_edges`` edges only the largest |weights| are kept, so a wide network stays
     drawable; ``edges_total`` says how many there are."""
-    sizes = model.layer_sizes
-    node_y = [np.arange(n) - (n - 1) / 2.0 for n in sizes]
-    biases = [np.full(sizes[0], np.nan)] + [layer.b.copy() for layer in model.dense_layers()]
-    edges = []
-    for column, layer in enumerate(model.dense_layers()):
-        source, target = np.meshgrid(np.arange(layer.W.shape[0]), np.arange(layer.W.shape[1]),
-                                     indexing="ij")
-        edges.append(np.column_stack([
-            np.full(source.size, column), node_y[column][source.ravel()],
-            np.full(source.size, column + 1), node_y[column + 1][target.ravel()],
-            layer.W.ravel(),
-        ]))
-    edges = np.vstack(edges)
-    if len(edges) > max_edges:
-        edges = edges[np.argsort(-np.abs(edges[:, 4]), kind="stable")[:max_edges]]
+    n_inputs = model.layer_sizes[0]
+    available = available_features(n_raw_inputs)
+    if len(features) != n_inputs:
+        raise ValueError(f"{len(features)} features for a network with {n_inputs} inputs")
+    dense = model.dense_layers()
+    sizes = [len(available), *model.layer_sizes[1:]]
+    ids = [f"input_{name}" for name in available]
+    ids += [f"unit_{layer}_{unit}" for layer, n in enumerate(model.layer_sizes[1:-1], start=1)
+            for unit in range(1, n + 1)]
+    ids += [f"output_{k}" for k in range(model.layer_sizes[-1])]
+    input_rows = np.array([available.index(name) for name in features])
+    layer_index, source, target, weight, edge_ids = [], [], [], [], []
+    for index, layer in enumerate(dense):
+        i, j = np.meshgrid(np.arange(layer.W.shape[0]), np.arange(layer.W.shape[1]),
+                           indexing="ij")
+        i, j = i.ravel(), j.ravel()
+        layer_index.append(np.full(i.size, index))
+        source.append(input_rows[i] if index == 0 else i)
+        target.append(j)
+        weight.append(layer.W.ravel())
+        edge_ids.extend(f"{index}_{a}_{b}" for a, b in zip(i, j, strict=True))
+    layer_index, source, target, weight = map(np.concatenate,
+                                              (layer_index, source, target, weight))
+    keep = np.arange(len(weight))
+    if len(weight) > max_edges:
+        keep = np.sort(np.argsort(-np.abs(weight), kind="stable")[:max_edges])
     return Diagram(
-        node_layer=np.concatenate([np.full(n, i) for i, n in enumerate(sizes)]),
-        node_y=np.concatenate(node_y),
-        node_index=np.concatenate([np.arange(n) for n in sizes]),
-        node_bias=np.concatenate(biases),
-        edge_x=edges[:, 0], edge_y=edges[:, 1], edge_x2=edges[:, 2], edge_y2=edges[:, 3],
-        edge_weight=edges[:, 4],
-        edges_total=sum(layer.W.size for layer in model.dense_layers()),
+        node_id=tuple(ids),
+        node_column=np.concatenate([np.full(n, c) for c, n in enumerate(sizes)]),
+        node_row=np.concatenate([np.arange(n) for n in sizes]),
+        node_active=np.concatenate([np.isin(np.arange(len(available)), input_rows),
+                                    np.ones(sum(sizes[1:]), dtype=bool)]),
+        node_bias=np.concatenate([np.full(len(available), np.nan),
+                                  *[layer.b.copy() for layer in dense]]),
+        column_sizes=tuple(sizes),
+        edge_id=tuple(edge_ids[k] for k in keep),
+        edge_layer=layer_index[keep], edge_source=source[keep], edge_target=target[keep],
+        edge_weight=weight[keep], edges_total=len(weight),
     )
 
 
@@ -345,6 +395,19 @@ class TrainingRun:
         """Start from ``theta`` (e.g. a loaded file) instead: it becomes what reset restores."""
         self.initial_theta = np.array(theta, dtype=np.float64).reshape(self.model.theta.shape)
         self.reset()
+
+    def set_weight(self, layer, source, target, value):
+        """Set one weight of Dense layer ``layer`` (0-based): from unit ``source`` of the layer
+        before to unit ``target``. Training goes on from the edited network."""
+        dense = self.model.dense_layers()
+        if not 0 <= layer < len(dense):
+            raise ValueError(f"layer {layer} does not exist; the network has {len(dense)}")
+        W = dense[layer].W
+        if not (0 <= source < W.shape[0] and 0 <= target < W.shape[1]):
+            raise ValueError(f"no weight from unit {source} to unit {target} in layer {layer}")
+        if not math.isfinite(value):
+            raise ValueError("a weight must be a finite number")
+        W[source, target] = value
 
     def configure(self, config):
         """Take new training settings without losing the weights; the optimiser's state is
@@ -411,8 +474,9 @@ class TrainingRun:
         return y, model_with_weights(self.spec, theta).predict(features)
 
 
-# The check costs two forward passes per parameter: about 5 s for 5,000 parameters.
-GRADCHECK_MAX_PARAMETERS = 5_000
+# The check costs two forward passes per parameter, ~1 ms each on a quiet server and ~3 ms on a
+# busy one (4,802 parameters took 13 s at a load of 7): 1,500 keep a check within a few seconds.
+GRADCHECK_MAX_PARAMETERS = 1_500
 
 
 def gradient_check_subset(run, theta, n_points=20):

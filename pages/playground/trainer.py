@@ -14,8 +14,13 @@ turn. Pause cancels the wait. All trainings together get a fixed share of the CP
 runs that redraw the pages stay responsive. While others wait, a training that has run
 ``TURN_SECONDS`` goes back to the end of the queue, so everybody gets a turn. A training whose
 browser tab is gone (closed or reloaded) stops after its current chunk and frees its slot.
+
+Pace: a class should *see* a boundary form, so by default a training runs at a set number of
+epochs per second (``pace``); "max" trains as fast as the CPU share allows. A slow network
+that cannot keep the pace simply runs as fast as it can, without bursting to catch up.
 """
 
+import math
 import threading
 import time
 from dataclasses import dataclass, field
@@ -34,6 +39,8 @@ PAUSE_BETWEEN_CHUNKS = CHUNK_SECONDS
 # noticed much sooner, from its session (``session_is_alive``).
 IDLE_TIMEOUT = 600.0
 TURN_SECONDS = 90.0  # while others wait, a training yields its slot after this long
+# A paced training that fell behind catches up by at most this many epochs in one chunk.
+MAX_BACKLOG_EPOCHS = 5
 
 
 class LiveTrainer:
@@ -51,6 +58,7 @@ class LiveTrainer:
         self._snapshot = snapshot_of(run)
         self._last_seen = time.monotonic()
         self.error = ""
+        self.epochs_per_second = None  # None: as fast as allowed; AUTO: see AutoPace
 
     @property
     def running(self):
@@ -134,6 +142,16 @@ class LiveTrainer:
         """Apply new training settings, even while training runs."""
         self._locked(lambda run: run.configure(config), publish=False)
 
+    def pace(self, epochs_per_second):
+        """Train at most ``epochs_per_second`` epochs a second (None: as fast as allowed,
+        ``AUTO``: speeding up); takes effect at the next chunk, also while training runs."""
+        self.epochs_per_second = epochs_per_second
+
+    def set_weight(self, layer, source, target, value):
+        """Set the weight from unit ``source`` to unit ``target`` of Dense layer ``layer``
+        (0-based) to ``value``, between two chunks of a running training, and publish it."""
+        self._locked(lambda run: run.set_weight(layer, source, target, value))
+
     def inspect(self, function):
         """Call ``function(run)`` while the run cannot change (e.g. a gradient check)."""
         return self._locked(function, publish=False)
@@ -147,6 +165,7 @@ class LiveTrainer:
 
     def _train_until_stopped(self):
         turn_started = time.monotonic()
+        pace = Pace()
         try:
             epochs = 1
             while not self._stop.is_set():
@@ -157,20 +176,104 @@ class LiveTrainer:
                     # Others wait: back to the end of the queue (the page keeps polling).
                     self._ticket = self.slots.enqueue(self.session_id)
                     break
+                due = pace.due(self.epochs_per_second, now)
+                if due == 0:
+                    self._stop.wait(pace.wait(now))
+                    continue
+                chunk = min(epochs, due)
                 start = time.perf_counter()
                 with self._lock:
-                    self.run.train(epochs)
+                    self.run.train(chunk)
                     self._snapshot = snapshot_of(self.run)
                     finished = self.run.finished
                 if finished:
                     break
+                pace.trained(chunk)
                 seconds = time.perf_counter() - start
-                epochs = _next_chunk(epochs, seconds)
-                self._stop.wait(_rest(seconds, self.slots.running))
+                epochs = _next_chunk(chunk, seconds)
+                self._stop.wait(max(_rest(seconds, self.slots.running),
+                                    pace.wait(time.monotonic())))
         except Exception as error:  # noqa: BLE001 - reported on the page, never lost
             self.error = f"{type(error).__name__}: {error}"
         finally:
             self.slots.release()
+
+
+AUTO = "auto"  # the default pace: slow at first, then faster and faster (``AutoPace``)
+
+
+class FixedPace:
+    """``rate`` epochs a second."""
+
+    def __init__(self, rate):
+        self.rate = float(rate)
+
+    def epochs_by(self, seconds):
+        return self.rate * seconds
+
+    def time_of(self, epochs):
+        return epochs / self.rate
+
+
+class AutoPace:
+    """Starts at ``START`` epochs a second and doubles every ``DOUBLING`` seconds up to
+    ``TOP``: the first epochs, where the boundary changes most, come slowly enough to watch
+    (a 2-class spiral that is 90 % right after 6 epochs takes ~4 s, 9 redraws), and a problem
+    that needs hundreds of epochs still gets there in seconds (TensorFlow Playground's
+    spiral, 90 % after ~140 epochs: ~15 s). See benchmarks/bench_playground.py."""
+
+    START, DOUBLING, TOP = 1.0, 3.0, 60.0
+    _TOP_AT = DOUBLING * math.log2(TOP / START)  # seconds until the top speed
+    _EPOCHS_AT_TOP = START * DOUBLING / math.log(2) * (TOP / START - 1)
+
+    def epochs_by(self, seconds):
+        if seconds <= self._TOP_AT:
+            return self.START * self.DOUBLING / math.log(2) * (2 ** (seconds / self.DOUBLING) - 1)
+        return self._EPOCHS_AT_TOP + self.TOP * (seconds - self._TOP_AT)
+
+    def time_of(self, epochs):
+        if epochs <= self._EPOCHS_AT_TOP:
+            return self.DOUBLING * math.log2(1 + epochs * math.log(2)
+                                             / (self.START * self.DOUBLING))
+        return self._TOP_AT + (epochs - self._EPOCHS_AT_TOP) / self.TOP
+
+
+def schedule_for(speed):
+    """The schedule of a pace: ``AUTO``, a number of epochs a second, or None (no pace)."""
+    if speed is None:
+        return None
+    return AutoPace() if speed == AUTO else FixedPace(speed)
+
+
+class Pace:
+    """How many epochs a paced training may train now: what its schedule allows since the pace
+    was set, minus those trained, never more than ``MAX_BACKLOG_EPOCHS`` at once."""
+
+    def __init__(self):
+        self.speed = None
+        self.schedule = None
+        self.since = 0.0
+        self.done = 0
+
+    def due(self, speed, now):
+        """Epochs that may be trained at ``now`` (a full chunk when unpaced)."""
+        if speed != self.speed:  # a new pace counts from now
+            self.speed, self.schedule, self.since, self.done = speed, schedule_for(speed), now, 0
+        if self.schedule is None:
+            return MAX_EPOCHS_PER_CHUNK
+        allowed = int(self.schedule.epochs_by(now - self.since) + 1e-9) + 1  # one at once
+        if allowed - self.done > MAX_BACKLOG_EPOCHS:  # fell behind: do not burst
+            self.done = allowed - MAX_BACKLOG_EPOCHS
+        return max(0, allowed - self.done)
+
+    def trained(self, epochs):
+        self.done += epochs
+
+    def wait(self, now):
+        """Seconds until the next epoch is due (0 when unpaced)."""
+        if self.schedule is None:
+            return 0.0
+        return max(0.0, self.since + self.schedule.time_of(self.done) - now)
 
 
 def _next_chunk(epochs, seconds):

@@ -1,4 +1,4 @@
-"""The playground's views: data loading, the live trainer, the live panels and the tools.
+"""The playground's views: data loading, the live trainer, the board and the tools.
 
 The page calls these in order; each draws one part of the page. Live panels are
 ``st.fragment(run_every=...)`` functions that redraw from the trainer's latest snapshot while
@@ -6,63 +6,125 @@ training runs in its worker thread (see ``pages.playground.trainer``).
 """
 
 import hashlib
+import json
+import re
 import time
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from nn_core import confusion_matrix, gradient_check
 from pages.playground import charts
 from pages.playground.compare import compare_with_sklearn
-from pages.playground.controls import view_controls, warp_controls
+from pages.playground.controls import (
+    SEED_MAX,
+    speed_value,
+    structure_buttons,
+    view_controls,
+    warp_controls,
+)
 from pages.playground.files import (
     UploadError,
     history_to_csv,
     parse_csv,
+    quoted,
     template_csv,
     weights_from_npz,
+    weights_mismatch,
     weights_to_npz,
 )
 from pages.playground.model import (
     GRADCHECK_MAX_PARAMETERS,
     TrainingRun,
+    available_features,
     feature_matrix,
     gradient_check_subset,
-    heatmap_resolution,
     hidden_projection,
     input_grid,
     make_playground_data,
+    map_resolution,
     model_with_weights,
     network_diagram,
-    output_map,
+    network_maps,
     plane_extent,
     split_data,
-    unit_maps,
     warped_grid,
 )
 from pages.playground.trainer import LiveTrainer
+from ui.admission import turn
 from ui.strings import activation_name
 
-REFRESH_SECONDS = 0.5  # how often the boundary and curves redraw while training runs
-# The detailed views hold many more marks; redrawing them less often keeps the browser free
-# to answer clicks.
+# How often the board and curves redraw while training runs: at the default pace an epoch or
+# two per redraw early on, so the class sees the boundary form.
+REFRESH_SECONDS = 0.4
+# The detailed views redraw less often: the browser stays free to answer clicks.
 DETAIL_REFRESH_SECONDS = 1.3
 # While several sessions train at once, the live panels redraw this many times less often: the
-# charts still move every second or two, and the server keeps up with the whole class.
+# charts still move every second or so, and the server keeps up with the whole class.
 BUSY_SLOWDOWN = 2
 WAIT_POLL_SECONDS = 3.0  # how often a session waiting for a training slot asks again
-BOUNDARY_RESOLUTION = 60  # 60 x 60 cells: ~60 KB of chart data
-CURVE_RESOLUTION = 200
+# 96 x 96 cells for the output image (one forward pass of 9,216 points); node maps take every
+# third cell (32 x 32) or fewer for big networks: see ``map_resolution``.
+BOARD_RESOLUTION = 96
+BOARD_KEY = "pg_board"  # the board chart's widget key: its selection is the clicked edge
+# A weight a student types is kept within this range (a larger one only saturates the units).
+MAX_EDITED_WEIGHT = 100.0
 
 
-def page_columns(projector):
-    """(data, network, output) containers: side by side, or for a projector the output first
-    at full width (big enough to read from the back row) and the controls below it."""
+def is_phone():
+    """True for a phone's browser (its user agent says "Mobi", as phones' do): the page then
+    stacks the diagram under the plot and puts the board before the controls."""
+    agent = st.context.headers.get("User-Agent", "") if st.context.headers else ""
+    return "Mobi" in agent
+
+
+def page_css(t, projector):
+    """The page's own style: metrics that never truncate, Streamlit's uploader texts in the
+    page's language, and in projector mode the small print a room must read, larger."""
+    rules = ['[data-testid="stMetricValue"] > div { overflow: visible !important; '
+             'text-overflow: clip !important; }']
+    if t.lang != "en":
+        rules.append(uploader_css(t))
     if projector:
-        output = st.container()
-        data, network = st.columns(2, gap="medium")
-        return data, network, output
-    return st.columns([1, 1.3, 2.2], gap="small")
+        rules.append(PROJECTOR_CSS)
+    return "<style>" + "\n".join(rules) + "</style>"
+
+
+UPLOADERS = {"pg_csv_file": "CSV", "pg_weights_file": "NPZ"}  # widget key -> its file type
+
+
+def uploader_css(t):
+    """Streamlit's file uploader writes its button and its size limit in English only: hide
+    those texts and put translated ones in their place (CSS ``::after``). Both uploaders of
+    the page are addressed by their keys."""
+    button = json.dumps(t("pg_uploader_button"), ensure_ascii=False)
+    rules = [
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] p '
+        '{ font-size: 0 !important; }',
+        '[data-testid="stFileUploaderDropzone"] button [data-testid="stMarkdownContainer"] '
+        f'p::after {{ content: {button}; font-size: 0.875rem; }}',
+    ]
+    for key, kind in UPLOADERS.items():
+        limit = json.dumps(f"{t('pg_uploader_limit')} • {kind}", ensure_ascii=False)
+        instructions = f'.st-key-{key} [data-testid="stFileUploaderDropzoneInstructions"] > div'
+        rules.append(f"{instructions} > * {{ display: none !important; }}")
+        rules.append(f"{instructions}::after {{ content: {limit}; font-size: 0.875rem; "
+                     "opacity: 0.7; }")
+    return "\n".join(rules)
+
+
+PROJECTOR_CSS = """
+[data-testid="stCaptionContainer"], [data-testid="stCaptionContainer"] p { font-size: 19px !important; }
+[data-testid="stTable"] th, [data-testid="stTable"] td { font-size: 19px !important; }
+[data-testid="stTab"] p { font-size: 21px !important; font-weight: 600; }
+[data-testid="stButtonGroup"] p { font-size: 18px !important; }
+[data-testid="stSliderTickBarMin"], [data-testid="stSliderTickBarMax"],
+[data-testid="stSliderThumbValue"] { font-size: 17px !important; }
+[data-testid="stMetricLabel"] p { font-size: 19px !important; }
+[data-testid="stFileUploaderDropzoneInstructions"] span,
+[data-testid="stFileUploaderDropzoneInstructions"] small { font-size: 17px !important; }
+"""
 
 
 # --- data -------------------------------------------------------------------------------------
@@ -79,7 +141,33 @@ def uploaded_data(content, test_fraction, seed):
 
 
 def upload_error_text(t, error):
-    return t(f"pg_upload_error_{error.code}", **error.fields)
+    """The translated message of a refused file. Text copied from the file is shown as code, so
+    Markdown in it (a link, an image, a colour) stays plain text; the task is translated."""
+    fields = dict(error.fields)
+    for name in UploadError.FILE_TEXT & set(fields):
+        fields[name] = as_code(quoted(fields[name]))
+    if "task" in fields:
+        fields["task"] = t(f"pg_task_{fields['task']}")
+    return t(f"pg_upload_error_{error.code}", **fields)
+
+
+def as_code(text):
+    """``text`` as a Markdown code span: nothing inside it is interpreted (CommonMark: a fence
+    longer than any run of backticks in the text, padded by spaces)."""
+    longest = max((len(run) for run in re.findall(r"`+", text)), default=0)
+    fence = "`" * (longest + 1)
+    return f"{fence} {text} {fence}"
+
+
+def read_upload(parse, content):
+    """``parse(content)``, with every failure a refused file: a parser error of any kind must
+    become a message on the page, never a traceback (the file is anybody's bytes)."""
+    try:
+        return parse(content)
+    except UploadError:
+        raise
+    except Exception:  # noqa: BLE001 - see the docstring
+        raise UploadError("not_npz" if parse is weights_from_npz else "not_text") from None
 
 
 def load_data(t, controls):
@@ -95,12 +183,12 @@ def load_data(t, controls):
                        icon=":material/download:", help=t("pg_template_help"))
     uploaded = st.file_uploader(t("pg_upload"), type=["csv"], key="pg_csv_file",
                                 help=t("pg_upload_help"))
-    if uploaded is None:
-        st.info(t("pg_upload_prompt"), icon=":material/upload_file:")
+    if uploaded is None:  # the page says what to upload where the board would be
         return None, None
     content = uploaded.getvalue()
     try:
-        data = uploaded_data(content, controls.test_fraction, controls.seed)
+        data = read_upload(lambda raw: uploaded_data(raw, controls.test_fraction, controls.seed),
+                           content)
     except UploadError as error:
         st.error(upload_error_text(t, error), icon=":material/error:")
         return None, None
@@ -118,20 +206,26 @@ def current_trainer(t, data_key, data, spec, config):
     signature = (data_key, spec)
     if trainer is not None and state.get("pg_signature") == signature and pending is None:
         trainer.configure(config)
+        trainer.pace(speed_value(state.pg_speed))
         return trainer
     if trainer is not None:
         trainer.pause()
     run = TrainingRun(data, spec, config)
     if pending is not None:
         loaded_spec, theta = pending
-        if loaded_spec == spec:
+        mismatch = weights_mismatch(loaded_spec, spec, data.n_inputs)
+        if mismatch is None:
             run.load_weights(theta)
             st.toast(t("pg_weights_loaded"), icon=":material/upload:")
         else:
-            st.warning(t("pg_weights_mismatch"), icon=":material/warning:")
-    for key in ("pg_gradcheck", "pg_comparison"):
+            key, fields = mismatch
+            fields = {name: t(f"pg_task_{value}") if name in ("saved", "data") and
+                      isinstance(value, str) else value for name, value in fields.items()}
+            state.pg_weights_notice = t(key, **fields)
+    for key in ("pg_gradcheck", "pg_comparison", "pg_edge"):
         state.pop(key, None)
     state.pg_trainer, state.pg_signature = LiveTrainer(run), signature
+    state.pg_trainer.pace(speed_value(state.pg_speed))
     return state.pg_trainer
 
 
@@ -150,7 +244,7 @@ def _play(trainer):
 def transport_buttons(t, trainer):
     """Play or pause, step one epoch, reset to the initial weights; while the server is full,
     the waiting message (Pause cancels the wait)."""
-    play, step, reset = st.columns(3)
+    play, step, reset = st.columns(3, gap="small")
     if trainer.running or trainer.waiting:
         play.button(t("pg_pause"), key="pg_pause_button", icon=":material/pause:",
                     type="primary", on_click=trainer.pause, help=t("pg_pause_help"),
@@ -227,33 +321,113 @@ def status_messages(t, trainer, snapshot):
         st.success(t("pg_finished", epoch=snapshot.epoch), icon=":material/flag:")
 
 
-def metrics_row(t, data, snapshot):
+def metrics_row(t, data, snapshot, phone=False):
+    """Epoch, losses and test accuracy; on a phone one line of text instead of four stacked
+    metrics, so the board stays next to Play."""
     history = snapshot.history
-    epoch, train_loss, test_loss, score = st.columns(4)
-    epoch.metric(t("pg_metric_epoch"), f"{snapshot.epoch:,}")
     last = (lambda name: history[name][-1]) if history["epoch"] else (lambda name: None)
-    train_loss.metric(t("pg_metric_train_loss"), _number(last("train_loss")))
-    test_loss.metric(t("pg_metric_test_loss"), _number(last("test_loss")))
+    shown = [("pg_metric_epoch", f"{snapshot.epoch:,}"),
+             ("pg_metric_train_loss", _number(last("train_loss"))),
+             ("pg_metric_test_loss", _number(last("test_loss")))]
     if data.task == "classification":
         value = last("test_accuracy")
-        score.metric(t("pg_metric_test_accuracy"), "–" if value is None else f"{value:.1%}")
+        shown.append(("pg_metric_test_accuracy", "–" if value is None else _percent(value)))
+    if phone:
+        st.markdown(" · ".join(f"{t(label)} **{value}**" for label, value in shown))
+        return
+    for column, (label, value) in zip(st.columns(4, gap="small"), shown, strict=False):
+        column.metric(t(label), value)
 
 
 def _number(value):
-    return "–" if value is None else f"{value:.4f}"
+    return "–" if value is None else f"{value:.3f}"
 
 
-def output_panel(frame, trainer, data, spec, show_test, discretize):
-    """Epoch counter, loss numbers, the boundary (or fitted surface) and the curves."""
+def _percent(value):
+    """An accuracy as the page shows it: "100%" rather than "100.0%" (it must fit its box)."""
+    return "100%" if value >= 1.0 else f"{value:.1%}"
+
+
+def node_names(t, diagram, data):
+    """What each node of ``diagram`` is called on the page."""
+    names = []
+    for node in diagram.node_id:
+        kind, _, rest = node.partition("_")
+        if kind == "input":
+            names.append(t(f"pg_feature_{rest}"))
+        elif kind == "unit":
+            layer, unit = rest.split("_")
+            names.append(t("pg_node_hidden", layer=int(layer), unit=int(unit)))
+        elif data.task == "classification":
+            names.append(t("pg_output_class", label=int(rest)))
+        else:
+            names.append(t("pg_output_value"))
+    return names
+
+
+def target_scale(data):
+    """The largest |target| of a regression set: its colours run from -that to +that."""
+    return max(float(np.max(np.abs(data.y_train))), 1e-9)
+
+
+def board(t, style, model, data, spec, show_test, discretize, phone=False):
+    """The board's Vega-Lite spec for ``model``: diagram with unit maps next to the output
+    plot (the work of one live tick)."""
+    diagram = network_diagram(model, spec.features, data.n_inputs)
+    geometry = charts.board_geometry(style, diagram.column_sizes, phone)
+    grid = plane_grid(data, BOARD_RESOLUTION)
+    maps = network_maps(model, spec.features, grid)
+    regression = data.task == "regression"
+    scale = target_scale(data) if regression else None
+    images = charts.board_images(maps, diagram, data.n_classes, scale or 1.0,
+                                 discretize=discretize,
+                                 node_size=map_resolution(len(diagram.node_id)))
+    headers = [t("pg_header_inputs")]
+    header = "pg_header_layer_narrow" if geometry.stacked else "pg_header_layer"
+    headers += [t(header, units=units, activation=activation_name(t, spec.activations[i]))
+                for i, units in enumerate(spec.hidden)]
+    headers.append(t("pg_header_output"))
+    names = node_names(t, diagram, data)
+    frames = charts.board_frames(t, diagram, images, geometry, names,
+                                 data_splits(data, show_test), grid.extent, headers, scale)
+    curve = None
+    if data.n_inputs == 1:
+        curve = pd.DataFrame({"x1": grid.points[:, 0], "prediction": maps.output.predicted})
+    return charts.board_chart(t, style, geometry, frames, task=data.task,
+                              n_classes=data.n_classes, n_raw_inputs=data.n_inputs,
+                              extent=grid.extent, curve=curve), diagram, names
+
+
+def board_panel(frame, trainer, data, spec, show_test, discretize, phone):
+    """Epoch counter and losses, then the board (diagram next to the output plot)."""
     t, style = frame.t, frame.style
 
     def draw(snapshot):
         status_messages(t, trainer, snapshot)
-        metrics_row(t, data, snapshot)
+        metrics_row(t, data, snapshot, phone)
         model = model_with_weights(spec, snapshot.theta)
-        splits = data_splits(data, show_test)
-        st.vega_lite_chart(boundary_for(t, style, model, data, spec, splits, discretize),
-                           width="stretch" if data.n_inputs == 1 else "content")
+        chart, diagram, _ = board(t, style, model, data, spec, show_test, discretize, phone)
+        st.vega_lite_chart(chart, key=BOARD_KEY, on_select=_pick_edge, selection_mode=[
+            charts.EDGE], width="content")
+        if diagram.edges_total > len(diagram.edge_weight):
+            st.caption(t("pg_network_thinned", shown=len(diagram.edge_weight),
+                         total=diagram.edges_total))
+
+    live_fragment(trainer, draw)
+
+
+def board_details(frame, trainer, data, spec):
+    """Under the board: what it shows, the clicked edge's weight to edit, and the curves
+    (a fragment of its own, so that the +/- buttons between the two can rerun the page)."""
+    t, style = frame.t, frame.style
+
+    def draw(snapshot):
+        st.caption(t("pg_board_caption"))
+        if not spec.hidden:
+            st.caption(t("pg_no_hidden"))
+        model = model_with_weights(spec, snapshot.theta)
+        diagram = network_diagram(model, spec.features, data.n_inputs)
+        edge_editor(t, trainer, diagram, node_names(t, diagram, data), snapshot)
         curves = st.columns(2 if data.task == "classification" else 1)
         if snapshot.history["epoch"]:
             curves[0].vega_lite_chart(charts.history_chart(t, style, snapshot.history, "loss"),
@@ -267,32 +441,75 @@ def output_panel(frame, trainer, data, spec, show_test, discretize):
     live_fragment(trainer, draw)
 
 
-def boundary_for(t, style, model, data, spec, splits, discretize=False):
-    """The right picture of the network's output: boundary, surface or curve."""
-    if data.n_inputs == 1:
-        grid = plane_grid(data, CURVE_RESOLUTION)
-        return charts.curve_chart(t, style, grid, output_map(model, spec.features, grid), splits)
-    grid = plane_grid(data, BOUNDARY_RESOLUTION)
-    output = output_map(model, spec.features, grid)
-    if data.task == "regression":
-        return charts.surface_chart(t, style, grid, output, splits)
-    return charts.boundary_chart(t, style, grid, output, splits, data.n_classes,
-                                 discretize=discretize)
+def _pick_edge():
+    """The board's selection changed: remember the clicked edge (or none) and offer its
+    weight for editing, starting from the weight it has now. What the browser sent is checked:
+    an id that names no weight of this network selects nothing."""
+    state = st.session_state
+    picked = state[BOARD_KEY].selection.get(charts.EDGE) or []
+    edge = picked[0].get("id") if picked and isinstance(picked[0], dict) else None
+    trainer = state.get("pg_trainer")
+    weight = None
+    if isinstance(edge, str) and re.fullmatch(r"\d{1,3}_\d{1,3}_\d{1,3}", edge) and trainer:
+        layer, source, target = edge_parts(edge)
+
+        def read(run):
+            dense = run.model.dense_layers()
+            if layer < len(dense) and source < dense[layer].W.shape[0] and \
+                    target < dense[layer].W.shape[1]:
+                return float(dense[layer].W[source, target])
+            return None
+
+        weight = trainer.inspect(read)
+    state.pg_edge = edge if weight is not None else None
+    if weight is not None:
+        state.pg_edge_value = float(np.clip(weight, -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT))
 
 
-def detail_panel(frame, trainer, data, spec, feature_labels):
-    """The chosen detailed view: unit heatmaps, diagram, warping, confusion or gradients."""
+def edge_parts(edge):
+    """(Dense layer, source unit, target unit) of a diagram edge id such as "0_1_2"."""
+    layer, source, target = (int(part) for part in edge.split("_"))
+    return layer, source, target
+
+
+def _set_weight(trainer, edge):
+    trainer.set_weight(*edge_parts(edge), float(st.session_state.pg_edge_value))
+
+
+def edge_editor(t, trainer, diagram, names, snapshot):
+    """TensorFlow Playground's weight box: the clicked edge's weight, to type a new one."""
+    edge = st.session_state.get("pg_edge")
+    if edge is None or edge not in diagram.edge_id:
+        return
+    index = diagram.edge_id.index(edge)
+    layer = int(diagram.edge_layer[index])
+    first = np.cumsum([0, *diagram.column_sizes])  # index of each column's first node
+    source = names[first[layer] + int(diagram.edge_source[index])]
+    target = names[first[layer + 1] + int(diagram.edge_target[index])]
+    with st.container(border=True, key="pg_edge_box"):
+        st.number_input(t("pg_edge_weight", source=source, target=target),
+                        -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT, step=0.1, format="%.3f",
+                        key="pg_edge_value", on_change=_set_weight, args=(trainer, edge),
+                        help=t("pg_edge_weight_help"))
+        st.caption(t("pg_edge_now", weight=float(diagram.edge_weight[index]),
+                     epoch=snapshot.epoch))
+
+
+def structure_panel(t, spec):
+    """Add or remove hidden layers and units, next to the diagram (TensorFlow Playground's
+    +/- buttons); a new shape is a new network from the same seed."""
+    structure_buttons(t, spec.hidden)
+
+
+def detail_panel(frame, trainer, data, spec):
+    """The chosen detailed view: space warping, confusion matrix or gradients."""
     t, style = frame.t, frame.style
     view = view_controls(t)
     warp = warp_controls(t, spec.hidden) if view == "warp" else None
 
     def draw(snapshot):
         model = model_with_weights(spec, snapshot.theta)
-        if view == "units":
-            draw_units(t, style, model, data, spec)
-        elif view == "network":
-            draw_network(t, style, model, data, feature_labels)
-        elif view == "warp":
+        if view == "warp":
             draw_warp(t, style, model, data, spec, warp)
         elif view == "confusion":
             draw_confusion(t, style, model, data, spec)
@@ -300,34 +517,6 @@ def detail_panel(frame, trainer, data, spec, feature_labels):
             draw_gradients(t, style, snapshot)
 
     live_fragment(trainer, draw, every=DETAIL_REFRESH_SECONDS)
-
-
-def draw_units(t, style, model, data, spec):
-    if not spec.hidden:
-        st.info(t("pg_no_hidden"), icon=":material/info:")
-        return
-    if data.n_inputs == 1:
-        st.info(t("pg_units_need_2d"), icon=":material/info:")
-        return
-    st.caption(t("pg_units_caption"))
-    grid = plane_grid(data, heatmap_resolution(sum(spec.hidden)))
-    for layer, outputs in enumerate(unit_maps(model, spec.features, grid), start=1):
-        title = t("pg_units_title", layer=layer,
-                  activation=activation_name(t, spec.activations[layer - 1]))
-        st.vega_lite_chart(charts.unit_heatmaps_chart(t, style, grid, outputs, title),
-                           width="content")
-
-
-def draw_network(t, style, model, data, feature_labels):
-    diagram = network_diagram(model)
-    if diagram.edges_total > len(diagram.edge_weight):
-        st.caption(t("pg_network_thinned", shown=len(diagram.edge_weight),
-                     total=diagram.edges_total))
-    st.caption(t("pg_network_caption"))
-    outputs = ([t("pg_output_class", label=k) for k in range(data.n_classes)]
-               if data.task == "classification" else [t("pg_output_value")])
-    st.vega_lite_chart(charts.network_chart(t, style, diagram, feature_labels, outputs),
-                    width="stretch")
 
 
 def draw_warp(t, style, model, data, spec, warp):
@@ -381,11 +570,11 @@ def gradient_check_tool(t, trainer):
                  icon=":material/fact_check:", help=t("pg_gradcheck_help")):
         snapshot = trainer.snapshot()
         model, X, y = gradient_check_subset(trainer.run, snapshot.theta)
-        start = time.perf_counter()
-        with st.spinner(t("pg_working")):
+        with turn(t), st.spinner(t("pg_working")):
+            start = time.perf_counter()
             error = gradient_check(model, X, y)
-        st.session_state.pg_gradcheck = (snapshot.epoch, error, model.n_parameters,
-                                         time.perf_counter() - start)
+            seconds = time.perf_counter() - start
+        st.session_state.pg_gradcheck = (snapshot.epoch, error, model.n_parameters, seconds)
     result = st.session_state.get("pg_gradcheck")
     if result is not None:
         epoch, error, n_parameters, seconds = result
@@ -400,9 +589,10 @@ def sklearn_tool(t, data, spec, config):
                     help=t("pg_compare_epochs_help"))
     if st.button(t("pg_compare_button"), key="pg_compare_button", icon=":material/compare:",
                  help=t("pg_compare_help")):
-        with st.spinner(t("pg_working")):
+        with turn(t) as my_turn, st.spinner(t("pg_working")):
             st.session_state.pg_comparison = compare_with_sklearn(
-                data, spec, config, int(st.session_state.pg_compare_epochs))
+                data, spec, config, int(st.session_state.pg_compare_epochs),
+                between=my_turn.checkpoint)
     result = st.session_state.get("pg_comparison")
     if result is None:
         return
@@ -412,7 +602,7 @@ def sklearn_tool(t, data, spec, config):
                          _score(result.sklearn_score, data.task)],
             t("pg_compare_seconds"): [f"{result.ours_seconds:.2f}",
                                       f"{result.sklearn_seconds:.2f}"]}
-    st.dataframe(rows, hide_index=True)
+    st.table(pd.DataFrame(rows).set_index(t("pg_compare_engine")))
     if result.epochs < int(st.session_state.pg_compare_epochs):
         st.caption(t("pg_compare_capped", epochs=result.epochs))
     if result.ours_diverged or result.sklearn_diverged:
@@ -445,6 +635,9 @@ def files_tool(t, trainer):
     error = st.session_state.get("pg_weights_error")
     if error is not None:
         st.error(upload_error_text(t, error), icon=":material/error:")
+    notice = st.session_state.get("pg_weights_notice")
+    if notice:
+        st.warning(notice, icon=":material/warning:")
 
 
 def _load_weights():
@@ -452,11 +645,11 @@ def _load_weights():
     and leave the weights for ``current_trainer`` to load."""
     state = st.session_state
     uploaded = state.get("pg_weights_file")
-    state.pg_weights_error = None
+    state.pg_weights_error = state.pg_weights_notice = None
     if uploaded is None:
         return
     try:
-        spec, theta = weights_from_npz(uploaded.getvalue())
+        spec, theta = read_upload(weights_from_npz, uploaded.getvalue())
     except UploadError as error:
         state.pg_weights_error = error
         return
@@ -465,5 +658,7 @@ def _load_weights():
     for i, (units, activation) in enumerate(layers, start=1):
         state[f"pg_units_{i}"], state[f"pg_act_{i}"] = units, activation
     state.pg_features = list(spec.features)
-    state.pg_init, state.pg_seed = spec.init, spec.seed
+    state.pg_init = spec.init
+    if spec.seed <= SEED_MAX:  # the weights replace what the seed drew: a larger one is moot
+        state.pg_seed = spec.seed
     state.pg_pending_weights = (spec, np.asarray(theta))
