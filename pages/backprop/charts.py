@@ -40,7 +40,7 @@ def full_graph(t, style, root, rankdir="TB", number_format=NUMBER):
                   font_size=GRAPH_FONT[style.projector], rankdir=rankdir)
 
 
-def network_graph(t, style, net, k, rankdir="LR"):
+def network_graph(t, style, net, k, rankdir="TB"):
     """The tiny network as layers, Affine → activation → Affine → Softmax-with-Loss, every
     box with its forward value and, once step ``k`` has reached it, its gradient."""
     data_name, grad_name = t("bp_data"), t("bp_grad")
@@ -165,10 +165,6 @@ def shop_labels(t):
 
 
 # --- sigmoid and tanh ---------------------------------------------------------------------------
-def function_name(t, function):
-    return activation_name(t, function)
-
-
 def grad_text(graphs):
     """dy/dx of the expanded graph once its pass is complete ("?" before, "—" if it
     overflowed)."""
@@ -345,8 +341,13 @@ def check_text(t, check):
     """How a gradient compares with finite differences, in words."""
     if check.zero:
         return t("bp_check_zero", scale=f"{check.scale:.1e}")
-    verdict = "bp_check_ok" if check.agrees else "bp_check_bad"
-    return t(verdict, error=f"{check.relative_error:.1e}", tolerance=f"{lesson.TOLERANCE:.0e}")
+    return verdict(t, check.relative_error)
+
+
+def verdict(t, relative_error):
+    """A relative error between backprop and finite differences, against the tolerance."""
+    key = "bp_check_ok" if relative_error < lesson.TOLERANCE else "bp_check_bad"
+    return t(key, error=f"{relative_error:.1e}", tolerance=f"{lesson.TOLERANCE:.0e}")
 
 
 def affine_checks_table(t, affine):
@@ -366,12 +367,6 @@ def network_checks_table(t, net):
         t("bp_col_graph_error"): f"{check.graph_error:.1e}",
         t("bp_col_check"): check_text(t, check.finite),
     } for check in net.checks])
-
-
-def check_text_error(t, error):
-    """A relative error between backprop and finite differences, against the tolerance."""
-    verdict = "bp_check_ok" if error < lesson.TOLERANCE else "bp_check_bad"
-    return t(verdict, error=f"{error:.1e}", tolerance=f"{lesson.TOLERANCE:.0e}")
 
 
 # --- why backprop -------------------------------------------------------------------------------

@@ -115,18 +115,20 @@ def step_buttons(t, key, n_steps):
     """
     k = st.session_state[key] = max(0, min(st.session_state[key], n_steps))
     row = st.container(key=key, horizontal=True, wrap=True)
-    buttons = [("reset", 0, ":material/restart_alt:", k == 0),
-               ("back", k - 1, ":material/arrow_back:", k == 0),
-               ("next", k + 1, ":material/arrow_forward:", k == n_steps),
-               ("all", n_steps, ":material/fast_forward:", k == n_steps)]
-    for name, target, icon, disabled in buttons:
+    # (name, icon, disabled, new place from the place when clicked): relative moves, so two
+    # quick clicks on "next step" go two steps even if the page had no time to redraw.
+    buttons = [("reset", ":material/restart_alt:", k == 0, lambda place: 0),
+               ("back", ":material/arrow_back:", k == 0, lambda place: place - 1),
+               ("next", ":material/arrow_forward:", k == n_steps, lambda place: place + 1),
+               ("all", ":material/fast_forward:", k == n_steps, lambda place: n_steps)]
+    for name, icon, disabled, move in buttons:
         row.button(t(f"bp_button_{name}"), key=f"{key}_{name}", icon=icon, disabled=disabled,
                    type="primary" if name == "next" else "secondary", width="content",
-                   on_click=_go_to, args=(key, target))
+                   on_click=_move, args=(key, move, n_steps))
 
 
-def _go_to(key, step):
-    st.session_state[key] = step
+def _move(key, move, n_steps):
+    st.session_state[key] = max(0, min(move(st.session_state[key]), n_steps))
 
 
 def shopping_controls(t):

@@ -171,7 +171,7 @@ class Walk:
         return next(node for node in topological_order(self.root) if node.label == label)
 
 
-def walk(root, k):
+def walk_to(root, k):
     """``root``'s graph replayed to ``k`` steps, ``k`` clamped to the pass's length (a graph
     with fewer steps than the student's place, after switching graphs, shows its last step)."""
     n_steps = len(replay(root))
@@ -208,12 +208,12 @@ def shopping_walk(shopping, k, labels=None):
                                   shopping.oranges, shopping.tax)
     for node in topological_order(root):
         node.label = (labels or {}).get(node.label, node.label)
-    return walk(root, k)
+    return walk_to(root, k)
 
 
-def shopping_inputs(shopping_graph_walk):
-    """The graph's inputs (leaves) with their gradients, once the pass is complete."""
-    return [node for node in topological_order(shopping_graph_walk.root) if not node.op]
+def shopping_inputs(walk):
+    """The graph's inputs (leaves), whose gradients the finished pass explains."""
+    return [node for node in topological_order(walk.root) if not node.op]
 
 
 # --- sigmoid and tanh: the expanded graph against the fused node -----------------------------
@@ -288,8 +288,8 @@ def activation_graphs(function, x, k):
         names = _EXPANDED_NAMES[function]
         for node in topological_order(root):
             node.label = names.get(node.op, node.label)
-        expanded = walk(root, k)
-    return ActivationGraphs(function, x, expanded, walk(fused, 1), overflow)
+        expanded = walk_to(root, k)
+    return ActivationGraphs(function, x, expanded, walk_to(fused, 1), overflow)
 
 
 # --- ReLU's mask ------------------------------------------------------------------------------
@@ -300,6 +300,11 @@ class ReluPass:
     mask: np.ndarray  # True where x <= 0: those entries pass no gradient
     out: np.ndarray
     dx: np.ndarray
+
+    @property
+    def blocked(self):
+        """How many entries pass no gradient (x ≤ 0)."""
+        return int(self.mask.sum())
 
 
 def relu_pass(x, dout):

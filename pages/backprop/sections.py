@@ -8,6 +8,7 @@ import streamlit as st
 
 from pages.backprop import charts, controls, lesson
 from ui.admission import turn
+from ui.strings import activation_name
 from ui.url_state import link_query
 
 # Graphs are drawn twice, left to right for wide screens and top to bottom for phones, and CSS
@@ -96,7 +97,7 @@ def activation(t, style):
     # page it would be shrunk until unreadable, on a projector most of all.
     expanded_column, side_column = st.columns([2, 3])
     with expanded_column:
-        st.subheader(t("bp_act_expanded", function=charts.function_name(t, function)))
+        st.subheader(t("bp_act_expanded", function=activation_name(t, function)))
         if graphs.overflow:
             st.warning(t("bp_act_overflow", x=charts.number(x), x_negated=charts.number(-x),
                          limit=f"{lesson.EXP_LIMIT:.2f}"), icon=":material/warning:")
@@ -132,8 +133,7 @@ def relu(t, style):
         with backward:
             st.markdown(f"**{t('bp_backward')}**")
             latex_grid(charts.relu_backward(result), per_row=1)
-        blocked = int(result.mask.sum())
-        st.info(t("bp_relu_why", blocked=blocked, total=result.mask.size),
+        st.info(t("bp_relu_why", blocked=result.blocked, total=result.mask.size),
                 icon=":material/block:")
     st.caption(t("bp_relu_convention"))
     st.page_link("pages/dead_relu/page.py", label=t("bp_relu_link"), icon=":material/power_off:",
@@ -225,7 +225,7 @@ def speed(t, style):
         backprop.metric(t("bp_metric_backprop"), charts.seconds(t, result.backprop_seconds))
         ratio.metric(t("bp_metric_ratio"), f"×{result.ratio:,.0f}")
         st.caption(t("bp_speed_method", passes=result.backprop_passes))
-        st.markdown(charts.check_text_error(t, result.relative_error))
+        st.markdown(charts.verdict(t, result.relative_error))
         st.markdown(t("bp_speed_why", parameters=f"{result.n_parameters:,}",
                       passes=f"{result.forward_passes:,}", ratio=f"{result.ratio:,.0f}"))
     if results:
