@@ -241,11 +241,13 @@ def test_timing_compares_every_parameter_and_lets_others_run():
     result = lesson.time_gradients(2, 8, pause=lambda: pauses.append(1))
     assert result.n_parameters == 2 * 8 + 8 + 8 * 8 + 8 + 8 * 2 + 2 == 114
     assert result.forward_passes == 228
-    assert len(pauses) == 228 // lesson.PAUSE_EVERY == 0
-    big = lesson.time_gradients(1, 64, pause=lambda: pauses.append(1))
-    assert big.n_parameters == 322 and len(pauses) == 644 // lesson.PAUSE_EVERY == 2
+    # A small network's finite differences run until 2,048 passes: 9 times, 2,052 passes,
+    # with a break (a pause and a batch of backprop) after every 256.
+    assert result.finite_repeats == 9 and len(pauses) == 2052 // lesson.PAUSE_EVERY == 8
     # Backprop timed before and after, and beside finite differences at every break.
-    assert (result.backprop_passes, big.backprop_passes) == (2 * 16, 4 * 16)
+    assert result.backprop_passes == (2 + 8) * lesson.BACKPROP_BATCH
+    big = lesson.time_gradients(2, 30)  # 2P = 2,164 passes: once is enough
+    assert big.n_parameters == 3 * 30 + 31 * 30 + 31 * 2 == 1082 and big.finite_repeats == 1
     assert result.finite_seconds > 0 and result.backprop_seconds > 0
     assert result.agrees and big.agrees
     with pytest.raises(InputProblem) as caught:

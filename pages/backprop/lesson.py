@@ -554,6 +554,9 @@ SPEED_DEPTH = (1, 3)
 SPEED_WIDTH = (1, 64)
 PAUSE_EVERY = 256  # forward passes between two chances to let other students' work run
 BACKPROP_BATCH = 16  # forward + backward passes timed before, after and at every break
+# A small network's finite differences take a few milliseconds, less than one time slice of a
+# busy server: they are repeated up to this many forward passes in all, and averaged.
+MIN_FINITE_PASSES = 2048
 
 
 def speed_sizes(depth, width):
@@ -573,6 +576,7 @@ class SpeedResult:
     width: int
     n_parameters: int
     finite_seconds: float  # numerical_gradient over every parameter (2P forward passes)
+    finite_repeats: int  # how many times it ran (``finite_seconds`` is their mean)
     backprop_seconds: float  # one forward and one backward pass (a mean over many)
     backprop_passes: int  # how many forward + backward passes that mean is over
     relative_error: float  # largest over the parameter arrays
@@ -596,7 +600,8 @@ def time_gradients(depth, width, pause=None):
 
     The server is shared, so its speed changes from one moment to the next: backprop is timed
     in batches of ``BACKPROP_BATCH`` passes before, after and at every ``PAUSE_EVERY`` forward
-    passes of the finite differences, so both are measured under the same conditions. At those
+    passes of the finite differences, so both are measured under the same conditions, and a
+    small network's finite differences run several times (``MIN_FINITE_PASSES``). At the
     breaks ``pause`` (an admission turn's ``checkpoint``) lets other work run; neither the
     pause nor the backprop batches count towards the finite differences' time.
     """
@@ -633,11 +638,13 @@ def time_gradients(depth, width, pause=None):
             excluded += time.perf_counter() - start
         return model.loss(X, y, checked=True)
 
+    repeats = -(-MIN_FINITE_PASSES // (2 * n_parameters))  # at least once
     time_backprop()
     start = time.perf_counter()
-    numeric = [nn_core.numerical_gradient(loss, p) for p in model.params()]
-    finite_seconds = time.perf_counter() - start - excluded
+    for _ in range(repeats):
+        numeric = [nn_core.numerical_gradient(loss, p) for p in model.params()]
+    finite_seconds = (time.perf_counter() - start - excluded) / repeats
     time_backprop()
     error = max(nn_core.relative_error(a, n) for a, n in zip(analytic, numeric, strict=True))
-    return SpeedResult(depth, width, n_parameters, finite_seconds,
+    return SpeedResult(depth, width, n_parameters, finite_seconds, repeats,
                        backprop["seconds"] / backprop["passes"], backprop["passes"], error)

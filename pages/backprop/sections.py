@@ -224,7 +224,8 @@ def speed(t, style):
         finite.metric(t("bp_metric_finite"), charts.seconds(t, result.finite_seconds))
         backprop.metric(t("bp_metric_backprop"), charts.seconds(t, result.backprop_seconds))
         ratio.metric(t("bp_metric_ratio"), f"×{result.ratio:,.0f}")
-        st.caption(t("bp_speed_method", passes=result.backprop_passes))
+        st.caption(t("bp_speed_method", passes=result.backprop_passes,
+                     repeats=result.finite_repeats))
         st.markdown(charts.verdict(t, result.relative_error))
         st.markdown(t("bp_speed_why", parameters=f"{result.n_parameters:,}",
                       passes=f"{result.forward_passes:,}", ratio=f"{result.ratio:,.0f}"))
