@@ -374,10 +374,40 @@ def replay(root, k=None):
 # --- Graphviz ----------------------------------------------------------------------------------
 RANKDIRS = ("LR", "TB", "RL", "BT")
 HIGHLIGHT_COLOR = "#ffd54f"
+DEFAULT_FONT_SIZE = 12
+
+
+def pending_gradients(root, steps):
+    """The nodes of ``root``'s graph whose gradient is not final after ``steps`` (the steps
+    ``replay(root, k)`` returned): some node that uses them has not had its step yet.
+
+    Every node but the root before the first step; none after the whole pass. A drawing shows
+    these as unknown, since their ``grad`` so far is a partial sum.
+
+    >>> total = apple_graph()
+    >>> [node.label for node in pending_gradients(total, replay(total, 1))]
+    ['apple price', 'apples']
+    >>> pending_gradients(total, replay(total))
+    []
+    """
+    stepped = {step.node for step in steps}
+    pending = {child: None for node in topological_order(root) if node not in stepped
+               for child in node.inputs}
+    return list(pending)  # in topological order of first use, without repeats
+
+
+def dot_label(lines):
+    """``lines`` (strings) as one escaped DOT quoted string, one line each: what ``to_dot``
+    writes for its labels, for other drawings in the same style (a layer-level diagram).
+
+    >>> print(dot_label(['say "hi"', "x = 1"]))
+    "say \\"hi\\"\\nx = 1"
+    """
+    return _dot_string(list(lines))
 
 
 def to_dot(root, *, highlight=(), number_format=".4g", show_grad=True, local_grads=False,
-           rankdir="LR", names=("data", "grad")):
+           rankdir="LR", names=("data", "grad"), font_size=DEFAULT_FONT_SIZE, pending=()):
     """The graph of ``root`` as Graphviz DOT text, for ``st.graphviz_chart``.
 
     Each Value is a box with its label (if any), data and grad; each operation a circle
@@ -385,8 +415,11 @@ def to_dot(root, *, highlight=(), number_format=".4g", show_grad=True, local_gra
     with colour, e.g. the current step's node and its inputs. ``number_format``: a format spec
     for the numbers. ``show_grad``: False hides the gradients (before a backward pass).
     ``local_grads``: True labels each input edge with ∂node/∂input. ``names``: the words shown
-    before data and grad (for a translated page). Labels are escaped, so any text is safe.
-    The same graph always gives the same text.
+    before data and grad (for a translated page). ``font_size``: the labels' type size in
+    points (a projector wants ~18); at the default 12, edge labels keep Graphviz's own size.
+    ``pending``: nodes whose gradient a stepped backward pass has not finished yet (see
+    ``pending_gradients``), drawn as "grad ?" instead of a partial sum that looks final.
+    Labels are escaped, so any text is safe. The same graph always gives the same text.
 
     >>> a, b = Value(2.0, "a"), Value(-3.0, "b")
     >>> print(to_dot(a * b, show_grad=False))
@@ -405,21 +438,25 @@ def to_dot(root, *, highlight=(), number_format=".4g", show_grad=True, local_gra
     order = topological_order(root)
     index = {node: i for i, node in enumerate(order)}
     highlighted = _highlighted(highlight, index)
+    unfinished = _highlighted(pending, index, what="pending")
     _number_format(number_format)
     check_choice("rankdir", rankdir, RANKDIRS)
     data_name, grad_name = _names(names)
+    font_size = check_int("font_size", font_size, 6, 72)
 
     def number(x):
         return _format_number(x, number_format)
 
     fill = f', style=filled, fillcolor="{HIGHLIGHT_COLOR}"'
     lines = ["digraph computational_graph {", f"  rankdir={rankdir};",
-             '  node [fontname="Helvetica", fontsize=12];']
+             f'  node [fontname="Helvetica", fontsize={font_size}];']
+    if font_size != DEFAULT_FONT_SIZE:
+        lines.append(f'  edge [fontname="Helvetica", fontsize={font_size}];')
     for i, node in enumerate(order):
         text = [node.label] if node.label else []
         text.append(f"{data_name} {number(node.data)}")
         if show_grad:
-            text.append(f"{grad_name} {number(node.grad)}")
+            text.append(f"{grad_name} {'?' if i in unfinished else number(node.grad)}")
         style = fill if i in highlighted else ""
         lines.append(f"  n{i} [shape=box, label={_dot_string(text)}{style}];")
         if node.inputs:
@@ -432,7 +469,8 @@ def to_dot(root, *, highlight=(), number_format=".4g", show_grad=True, local_gra
     return "\n".join(lines)
 
 
-def _highlighted(highlight, index):
+def _highlighted(highlight, index, what="highlight"):
+    """The positions in ``index`` of a node or nodes given to ``to_dot`` as ``what``."""
     if isinstance(highlight, Value):
         highlight = (highlight,)
     try:
@@ -440,12 +478,12 @@ def _highlighted(highlight, index):
     except TypeError:
         nodes = None
     if nodes is None or not all(isinstance(node, Value) for node in nodes):
-        raise ValueError("highlight must be a Value or a list of Values")
+        raise ValueError(f"{what} must be a Value or a list of Values")
     for node in nodes:
         if node not in index:
             raise ValueError(
-                f"highlight: {reprlib.repr(node)} is not a node of this graph (after "
-                f"rebuilding a graph, highlight nodes of the new one)"
+                f"{what}: {reprlib.repr(node)} is not a node of this graph (after "
+                f"rebuilding a graph, {what} nodes of the new one)"
             )
     return {index[node] for node in nodes}
 

@@ -20,7 +20,9 @@ from nn_core.graph import (
     apple_graph,
     apple_orange_graph,
     backward_steps,
+    dot_label,
     mlp_graph,
+    pending_gradients,
     replay,
     sigmoid_expanded,
     sum_values,
@@ -781,3 +783,76 @@ def test_a_network_graph_checks_its_data_like_the_model():
         mlp_graph(nn_core.MLP([2, 3, 2]), [[0.0, 1.0, 2.0]], [0])
     with pytest.raises(ValueError, match="class labels must be between 0 and 1"):
         mlp_graph(nn_core.MLP([2, 3, 2]), [[0.0, 1.0]], [2])
+
+
+# --- helpers for the backprop page: pending gradients, type size, labels -------------------------
+@pytest.mark.parametrize("build", [apple_orange_graph, small_network_graph,
+                                   lambda: tanh_expanded(Value(0.4))])
+def test_a_gradient_not_pending_after_k_steps_is_already_final(build):
+    final = build()
+    final.backward()
+    final_grads = [node.grad for node in topological_order(final)]
+    root = build()
+    order = topological_order(root)
+    n_steps = len(replay(root))
+    for k in range(n_steps + 1):
+        steps = replay(root, k)
+        pending = set(pending_gradients(root, steps))
+        stepped = {step.node for step in steps}
+        for node, grad in zip(order, final_grads, strict=True):
+            users = [user for user in order if node in user.inputs]
+            # Pending exactly when some node using it has not had its step yet ...
+            assert (node in pending) == any(user not in stepped for user in users)
+            if node not in pending:  # ... and every other gradient is the final one.
+                assert node.grad == grad
+    assert pending_gradients(root, replay(root)) == []
+    assert set(pending_gradients(root, [])) == set(order) - {root}
+
+
+def test_pending_gradients_of_a_node_used_twice():
+    # b = a·a + a: the + node's step gives a its first 1; a stays pending until the × node's.
+    a = Value(3.0, "a")
+    square = a * a
+    b = square + a
+    first = replay(b, 1)
+    assert pending_gradients(b, first) == [a]
+    assert (square.grad, a.grad) == (1.0, 1.0)
+    assert pending_gradients(b, replay(b, 2)) == []
+
+
+def test_dot_draws_pending_gradients_as_unknown():
+    total = apple_graph()
+    steps = replay(total, 1)
+    nodes, _ = parse_dot(to_dot(total, pending=pending_gradients(total, steps)))
+    assert nodes["n0"] == ("apple price\ndata 100\ngrad ?", False)
+    assert nodes["n2"] == ("apple total\ndata 200\ngrad 1.1", False)
+    with pytest.raises(ValueError, match="pending: .* is not a node of this graph"):
+        to_dot(total, pending=[Value(1.0)])
+    with pytest.raises(ValueError, match="pending must be a Value or a list of Values"):
+        to_dot(total, pending=3)
+
+
+def test_dot_font_size_sets_nodes_and_edge_labels():
+    total = apple_graph()
+    lines = to_dot(total, font_size=20, local_grads=True).split("\n")
+    assert lines[2:4] == ['  node [fontname="Helvetica", fontsize=20];',
+                          '  edge [fontname="Helvetica", fontsize=20];']
+    # At the default size the text is what it always was (no edge statement).
+    default = to_dot(total, local_grads=True)
+    assert to_dot(total, font_size=12, local_grads=True) == default
+    assert "edge [" not in default
+
+
+@pytest.mark.parametrize("size", [5, 73, 12.5, True, "12"])
+def test_dot_refuses_a_font_size_out_of_range(size):
+    with pytest.raises(ValueError, match="font_size must be"):
+        to_dot(apple_graph(), font_size=size)
+
+
+@pytest.mark.parametrize("lines", [['say "hi"', "x = 1"], ["back\\slash"], ["两行\n文字"], []])
+def test_dot_label_is_what_to_dot_writes(lines):
+    text = dot_label(lines)
+    assert unescape(text) == "\n".join(lines)
+    if lines:  # the same quoting as to_dot's labels
+        nodes, _ = parse_dot(to_dot(Value(1.0, "\n".join(lines)), show_grad=False))
+        assert nodes["n0"][0] == unescape(text) + "\ndata 1"

@@ -39,6 +39,7 @@ _ICONS = {
     "saturation": ":material/stacked_line_chart:",
     "dead_relu": ":material/power_off:",
     "playground": ":material/model_training:",
+    "backprop": ":material/account_tree:",
 }
 # Page key -> (script, icon). The key names the title string ``page_<key>`` and, for a lesson,
 # the URL path (``/saturation``); the home page is ``/``.

@@ -15,7 +15,7 @@ from types import MappingProxyType
 LANGUAGES = {"en": "English", "zh": "简体中文"}
 DEFAULT_LANGUAGE = "en"
 # The lessons, in the order the sidebar lists them: each is a folder ``pages/<lesson>/``.
-LESSONS = ("activations", "saturation", "dead_relu", "playground")
+LESSONS = ("activations", "saturation", "dead_relu", "playground", "backprop")
 
 
 class Translator:
@@ -53,11 +53,13 @@ EN = {
     "page_saturation": "Gradient saturation",
     "page_dead_relu": "Dead ReLUs",
     "page_playground": "MLP playground",
+    "page_backprop": "Backpropagation",
     "home_intro": "A dashboard for teaching how neural networks learn. Pick a page; every chart is computed live by `nn_core`, a small numpy engine whose gradients are checked against finite differences.",
     "home_activations": "Compare 16 activation functions and their derivatives side by side, read their formulas and the real code that computes them, and see why a network needs non-linearity, how softmax avoids overflow and how ReLUs build a curve.",
     "home_saturation": "Push a batch through a deep network at initialisation and watch activations collapse or saturate and gradients vanish or explode layer by layer; see how Xavier and He initialisation and ReLU fixed it.",
     "home_dead_relu": "Train networks live and count the ReLU units that stop firing for good; see how a high learning rate or a negative bias kills them and how leaky ReLU keeps them alive.",
     "home_playground": "Train a network on toy data sets and watch the decision boundary, every hidden unit and the loss curves change as it learns, like TensorFlow Playground, with multi-class output, your own CSV data and a gradient check.",
+    "home_backprop": "Step through backpropagation node by node: the textbook's shopping graph, sigmoid and tanh as graphs next to their fused nodes, ReLU's mask, the Affine and Softmax-with-Loss layers with their shapes, a whole tiny network layer by layer, every gradient checked against finite differences, and a live race that shows why networks are trained with backprop.",
     "home_open": "Open",
     "home_how": "Tip for teachers: the sidebar switches language and projector mode; both travel with the page links and the URL, so one link shows the whole class the same page.",
     "error_generic": "Something went wrong while computing this view: {detail}",
@@ -107,11 +109,13 @@ ZH = {
     "page_saturation": "梯度饱和",
     "page_dead_relu": "死亡 ReLU",
     "page_playground": "MLP 训练场",
+    "page_backprop": "反向传播",
     "home_intro": "一个讲解神经网络如何学习的仪表盘。选择一个页面；每张图都由 `nn_core` 实时计算，这是一个梯度经过有限差分校验的小型 numpy 引擎。",
     "home_activations": "并排比较 16 种激活函数及其导数，阅读公式和实际计算它们的代码，理解网络为什么需要非线性、softmax 如何避免溢出，以及 ReLU 如何拼出一条曲线。",
     "home_saturation": "让一批数据在初始化时穿过一个深层网络，逐层观察激活值坍缩或饱和、梯度消失或爆炸；看 Xavier、He 初始化和 ReLU 如何解决这个问题。",
     "home_dead_relu": "实时训练网络，统计永久停止激活的 ReLU 单元；看过大的学习率或负偏置如何杀死它们，以及 Leaky ReLU 如何让它们存活。",
     "home_playground": "在玩具数据集上训练网络，观察决策边界、每个隐藏单元和损失曲线随学习的变化。类似 TensorFlow Playground，但支持多分类输出、上传你自己的 CSV 数据和梯度校验。",
+    "home_backprop": "逐个节点地执行反向传播：教材中的购物计算图，Sigmoid 和 Tanh 的计算图与它们的融合节点并排比较，ReLU 的掩码，Affine 与 Softmax-with-Loss 层及其形状，逐层执行的完整小网络，每个梯度都用有限差分校验，还有一场实时比赛，说明为什么要用反向传播来训练网络。",
     "home_open": "打开",
     "home_how": "给老师的提示：侧边栏可以切换语言和投影模式；这两项会随页面链接和网址一起传递，因此一个链接就能让全班看到同一个页面。",
     "error_generic": "计算此视图时出错：{detail}",
