@@ -1,7 +1,12 @@
-"""Losses: each returns a mean over the batch in ``forward`` and dL/d(input) in ``backward``."""
+"""Losses: each returns a mean over the batch in ``forward`` and dL/d(input) in ``backward``.
+
+``forward(..., checked=True)`` skips the label checks, for data an ``MLP`` has already checked
+(the training loop checks its data once, not once per mini-batch).
+"""
 
 import numpy as np
 
+from nn_core._checks import check_labels, real_array
 from nn_core.activations import _shift_by_max
 
 
@@ -19,8 +24,13 @@ class SoftmaxCrossEntropy:
         self.rows = np.arange(0)
         self.ones = np.ones(0)
 
-    def forward(self, logits, y):
-        shifted, exps = _shift_by_max(logits, axis=-1)
+    def forward(self, logits, y, checked=False):
+        shifted, exps = _shift_by_max(logits, axis=-1, what="SoftmaxCrossEntropy logits")
+        if not checked:
+            if shifted.ndim != 2:
+                raise ValueError(f"SoftmaxCrossEntropy logits must be 2-D (samples x classes), got "
+                                 f"shape {shifted.shape}")
+            y = check_labels(y, len(shifted), shifted.shape[1], samples="the logits have")
         y = np.asarray(y)
         if y.ndim == 2:
             y = y.argmax(axis=1)
@@ -46,7 +56,13 @@ class SoftmaxCrossEntropy:
 class MSELoss:
     """L = (1/(N K)) sum_n sum_k (p_nk - y_nk)^2; dL/dp = 2 (p - y) / (N K)."""
 
-    def forward(self, predictions, y):
+    def forward(self, predictions, y, checked=False):
+        if not checked:
+            predictions = real_array(predictions, "MSELoss predictions")
+            y = real_array(y, "MSELoss targets")
+            if y.size != predictions.size:
+                raise ValueError(f"MSELoss: the predictions have shape {predictions.shape} but "
+                                 f"the targets have shape {y.shape}")
         y = np.asarray(y, dtype=np.float64)
         self.diff = predictions - y.reshape(predictions.shape)
         return np.mean(self.diff * self.diff)

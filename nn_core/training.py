@@ -32,7 +32,7 @@ class History:
 def evaluate(model, X, y):
     """(mean loss, accuracy) of ``model`` on (X, y); accuracy is NaN for regression."""
     out = model.forward(X, checked=True)
-    loss = model.loss_fn.forward(out, y)
+    loss = model.loss_fn.forward(out, y, checked=True)
     return loss, _accuracy(model, out, y)
 
 
@@ -115,7 +115,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
                     batch_loss = record.train_loss[-1] if record.train_loss else start_loss
                 else:
                     out = model.forward(Xb, checked=True)
-                    batch_loss = model.loss_fn.forward(out, yb)
+                    batch_loss = model.loss_fn.forward(out, yb, checked=True)
                     if not exact:
                         batch_losses.append(batch_loss * len(Xb))
                         batch_outputs.append(out)
@@ -195,7 +195,8 @@ SMALL_PRODUCT = 4_000_000
 
 def _is_small(model, batch_size):
     sizes = model.layer_sizes
-    return batch_size * max(a * b for a, b in zip(sizes[:-1], sizes[1:])) < SMALL_PRODUCT
+    largest = max(a * b for a, b in zip(sizes[:-1], sizes[1:], strict=False))
+    return batch_size * largest < SMALL_PRODUCT
 
 
 class single_blas_thread:

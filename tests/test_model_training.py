@@ -430,6 +430,8 @@ def test_absurd_network_is_refused_before_allocating():
     (np.empty((0, 2)), np.empty(0), "X is empty"),
     ([1.0, 2.0], [0], "X must be 2-D"),
     ([["a", "b"]], [0], "X must be a table of numbers"),
+    ([[1.0 + 2.0j, 0.0]], [0], "X must be real numbers, got complex numbers"),
+    ([[0.0, 1.0], [2.0]], [0, 1], "X must be a table of numbers with rows of equal length"),
     ([[0.0, 1.0]], [2], "class labels must be between 0 and 1 for a network with 2 outputs"),
     ([[0.0, 1.0]], [-1], "class labels must be between 0 and 1"),
     ([[0.0, 1.0]], [0.5], "class labels must be whole numbers"),
@@ -480,3 +482,59 @@ def test_bad_fit_settings(kwargs, phrase, moons200):
     settings = {"epochs": 1, **kwargs}
     with pytest.raises(ValueError, match=phrase):
         fit(MLP([2, 4, 2]), X, y, Adam(), **settings)
+
+
+# --- gradient_check: a full check for small models, a sample or a refusal for large ones -------
+def count_loss_calls(model, monkeypatch):
+    calls = []
+    loss = model.loss
+    monkeypatch.setattr(model, "loss", lambda *args, **kw: calls.append(1) or loss(*args, **kw))
+    return calls
+
+
+def test_gradient_check_checks_every_parameter_of_a_small_model(moons20, monkeypatch):
+    X, y = moons20
+    model = MLP([2, 6, 5, 2], "tanh", seed=1)
+    calls = count_loss_calls(model, monkeypatch)
+    checked(model, X, y, "MLP tanh, every parameter")
+    assert len(calls) == 1 + 2 * model.n_parameters  # backprop, then two passes per parameter
+
+
+def test_gradient_check_samples_a_model_beyond_its_budget(moons20, monkeypatch):
+    import nn_core.gradcheck
+
+    X, y = moons20
+    monkeypatch.setattr(nn_core.gradcheck, "GRADCHECK_BUDGET", 2_000_000)
+    model = MLP([2, 40, 40, 2], "tanh", seed=1)  # 1,842 parameters: 136 million for all of them
+    calls = count_loss_calls(model, monkeypatch)
+    error = checked(model, X, y, "MLP tanh, a sample")
+    checked_entries = (len(calls) - 1) // 2
+    assert 6 <= checked_entries <= 2_000_000 // (2 * 20 * 1842) + 6  # the budget, >= 1 per array
+    assert gradient_check(model, X, y, seed=0) == error  # the sample follows the seed
+    sigmoid = model.layers[1]  # and a wrong backward is still caught on a sample
+    monkeypatch.setattr(sigmoid, "backward", lambda dout: 1.05 * dout * sigmoid.derivative(
+        sigmoid.x))
+    assert gradient_check(model, X, y) > 1e-3
+
+
+def test_gradient_check_refuses_what_it_cannot_finish_in_seconds():
+    X = np.random.default_rng(0).normal(size=(20, 512))
+    y = np.arange(20) % 2
+    model = MLP([512] + [512] * 20 + [2], "tanh")  # the largest demo: 5.26 million parameters
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"gradient_check cannot finish in seconds here: "
+                                         r"5,\d{3},\d{3} parameters on 20 rows .* even one "
+                                         r"parameter from each of the 42 arrays exceeds the "
+                                         r"budget .*; check fewer rows \(e.g. X\[:2\], y\[:2\]\) "
+                                         r"or a smaller network with the same kinds of layers"):
+        gradient_check(model, X, y)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_gradient_check_suggests_fewer_rows_when_that_is_enough(moons20, monkeypatch):
+    import nn_core.gradcheck
+
+    X, y = moons20
+    monkeypatch.setattr(nn_core.gradcheck, "GRADCHECK_BUDGET", 100_000)
+    with pytest.raises(ValueError, match=r"check fewer rows \(e.g. X\[:6\], y\[:6\]\)"):
+        gradient_check(MLP([2, 32, 32, 2]), X, y)
