@@ -202,48 +202,50 @@ def _is_small(model, batch_size):
 class single_blas_thread:
     """``with single_blas_thread(small):`` runs the block on one BLAS thread if ``small``.
 
-    BLAS thread limits are process-wide, and several fits may run at once in worker threads
-    (the app does that). So the limit is reference-counted under a lock: the first fit that
-    needs it sets it, later ones join, and the last one to finish restores what was there
-    before. A process that already runs BLAS single-threaded (the app sets that once at start,
-    in ``ui/__init__.py``) is left alone: nothing is toggled at all. Fits that want more
-    threads while another holds the limit simply run with one. Without ``threadpoolctl`` this
-    does nothing.
+    The BLAS thread count is process-wide, and several fits may run at once in worker threads
+    (the app does that), so it is changed by one fit at a time, under a lock, and always put
+    back by the fit that changed it:
+
+    - a process that already runs BLAS on one thread (the app sets that once at start, in
+      ``ui/__init__.py``) is left alone: nothing is toggled at all;
+    - otherwise the first small fit sets one thread and restores the previous count when it
+      ends; fits that start meanwhile run under that limit and change nothing, so no fit can
+      undo another's limit and the process never stays limited after the last fit;
+    - if the limit does not take (threadpoolctl 3.8+ lets only one Python thread at a time set
+      OpenBLAS's thread count, e.g. one inside ``with threadpool_limits(...)``), that setting is
+      respected and the fit runs with it. Without ``threadpoolctl`` this does nothing.
     """
 
     _lock = threading.Lock()
-    _holders = 0  # fits currently inside the limit
-    _limiter = None  # threadpoolctl's record of the limits to restore
+    _holder = None  # the instance whose fit set the limit, while it runs
     _blas = None  # threadpoolctl controller of the loaded BLAS libraries, found once
 
     def __init__(self, small):
         self.small = small
-        self.joined = False
+        self.limiter = None
 
     def __enter__(self):
         if not self.small:
             return self
         cls = type(self)
         with cls._lock:
-            if cls._holders == 0:
-                blas = cls._blas_libraries()
-                if blas is None or max((lib.num_threads for lib in blas.lib_controllers),
-                                       default=1) <= 1:
-                    return self  # already single-threaded (or no control): nothing to do
-                cls._limiter = blas.limit(limits=1)
-            cls._holders += 1
-            self.joined = True
+            blas = cls._blas_libraries()
+            if cls._holder is not None or blas is None or _most_threads(blas) <= 1:
+                return self  # limited by another fit, already single-threaded, or no control
+            limiter = blas.limit(limits=1)
+            limiter.__enter__()  # as a ``with`` block, so threadpoolctl knows when we are done
+            if _most_threads(blas) > 1:  # another Python thread controls BLAS threads
+                limiter.__exit__(None, None, None)
+                return self
+            self.limiter, cls._holder = limiter, self
         return self
 
     def __exit__(self, *exc):
-        if not self.joined:
+        if self.limiter is None:
             return
-        cls = type(self)
-        with cls._lock:
-            cls._holders -= 1
-            if cls._holders == 0:
-                cls._limiter.restore_original_limits()
-                cls._limiter = None
+        with type(self)._lock:
+            self.limiter.__exit__(None, None, None)  # restores the previous thread counts
+            self.limiter, type(self)._holder = None, None
 
     @classmethod
     def _blas_libraries(cls):
@@ -256,3 +258,7 @@ class single_blas_thread:
             # before nn_core is imported, so it is always among them.
             cls._blas = ThreadpoolController().select(user_api="blas")
         return cls._blas
+
+
+def _most_threads(blas):
+    return max((lib.num_threads or 1 for lib in blas.lib_controllers), default=1)
