@@ -211,7 +211,7 @@ def run(workload, repeats):
     X_train, X_test, y_train, y_test = load(workload)
     trainers = contenders(workload, X_train, y_train)
     best, accuracy = {name: np.inf for name in trainers}, {}
-    for name, train in trainers.items():  # warm-up, untimed
+    for train in trainers.values():  # warm-up, untimed
         train()
     for _ in range(repeats):
         for name, train in trainers.items():  # alternating, so load changes hit everyone

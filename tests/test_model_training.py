@@ -604,6 +604,16 @@ def test_full_batch_reuses_the_evaluation_and_gives_the_same_numbers(moons200, m
     assert len(passes) == 1 + 6  # the start, then one per epoch (was two per epoch)
 
 
+def test_evaluate_in_chunks_gives_the_whole_set_loss_and_accuracy(moons200):
+    from nn_core import evaluate
+
+    X, y = moons200
+    model = MLP([2, 600, 600, 2], seed=3)  # ~1 MB of temporaries per 109 rows: 2 chunks
+    loss, accuracy = evaluate(model, X, y)
+    assert loss == pytest.approx(model.loss(X, y), rel=1e-14)
+    assert accuracy == np.mean(model.predict(X) == y)
+
+
 def test_unknown_history_mode_is_refused(moons200):
     X, y = moons200
     with pytest.raises(ValueError, match="unknown history 'fast'; choose one of: exact, batches"):
