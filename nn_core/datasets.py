@@ -11,7 +11,7 @@ from types import MappingProxyType
 import numpy as np
 from sklearn import datasets as skd
 
-from nn_core._checks import check_choice, check_int, check_number
+from nn_core._checks import check_choice, check_features, check_int, check_number
 
 MAX_SAMPLES = 100_000
 
@@ -132,7 +132,23 @@ _GENERATORS = {
 
 
 def standardize(X_train, *others):
-    """Scale features to mean 0, std 1 using the training set's statistics only."""
+    """Scale features to mean 0, std 1 using the training set's statistics only.
+
+    Every array must be a finite 2-D table of numbers with X_train's columns; X_train needs at
+    least 2 rows (the spread of one row is 0). A constant column is only centred.
+
+    >>> standardize(np.array([[1.0, 5.0], [3.0, 5.0]]))[0]
+    array([[-1.,  0.],
+           [ 1.,  0.]])
+    """
+    X_train = check_features(X_train, name="X_train")
+    if len(X_train) < 2:
+        raise ValueError("X_train has only 1 row: its spread is 0 in every column, so there is "
+                         "nothing to scale by; standardize needs at least 2 rows")
+    n_features = X_train.shape[1]
+    others = [check_features(X, n_features, name=f"the array in position {position}",
+                             expected_by="X_train has")
+              for position, X in enumerate(others, start=2)]
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
     std[std == 0] = 1.0
@@ -140,9 +156,32 @@ def standardize(X_train, *others):
 
 
 def train_test_split(X, y, test_fraction=0.2, seed=0):
-    """Shuffle with ``seed`` and split off ``test_fraction`` of the rows as a test set."""
+    """Shuffle with ``seed`` and split off ``test_fraction`` of the rows as a test set.
+
+    X must be a finite 2-D table of numbers with at least 2 rows, and y numbers (class indices
+    or regression targets), one row per row of X; y keeps its dtype.
+
+    >>> X_train, X_test, y_train, y_test = train_test_split(np.ones((10, 2)), np.arange(10))
+    >>> X_train.shape, y_test.shape
+    ((8, 2), (2,))
+    """
+    X = check_features(X)
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        kind = "text" if y.dtype.kind in "US" else f"values of dtype {y.dtype}"
+        raise ValueError(f"y must be numbers (class indices or regression targets), got {kind}")
+    if y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D (or 2-D, one row per sample), got shape {y.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}: they must match one to one")
+    if not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinite values: remove or replace them first")
+    if len(X) < 2:
+        raise ValueError("train_test_split needs at least 2 rows (one to train on, one to "
+                         f"test), got {len(X)}")
     test_fraction = check_number("test_fraction", test_fraction, 0.0, 1.0, low_open=True,
                                  high_open=True)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = max(1, min(len(X) - 1, round(test_fraction * len(X))))
     test, train = order[:n_test], order[n_test:]

@@ -111,7 +111,7 @@ class MLP:
         """Mean loss on (X, y); caches what ``backward`` needs (``checked`` as in ``forward``)."""
         if not checked:
             X, y = self.check_data(X, y)
-        return self.loss_fn.forward(self.forward(X, checked=True), y)
+        return self.loss_fn.forward(self.forward(X, checked=True), y, checked=True)
 
     def backward(self):
         """Backpropagate the last ``loss`` call; fills every layer's gradients (see ``grads``).

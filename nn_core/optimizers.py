@@ -5,6 +5,8 @@ can pass its two flat buffers as one-element lists, so a step is a few vector op
 whatever the depth of the network.
 """
 
+import math
+
 import numpy as np
 
 from nn_core._checks import check_choice, check_number
@@ -58,9 +60,10 @@ class Adam:
             self.v = [np.zeros_like(p) for p in params]
             self.scratch = [np.empty_like(p) for p in params]
         self.t += 1
-        step_size = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
+        correction2 = math.sqrt(1.0 - self.beta2 ** self.t)
+        step_size = self.lr * correction2 / (1.0 - self.beta1 ** self.t)
         # eps is scaled by the same correction so the update equals the textbook formula exactly.
-        eps_hat = self.eps * np.sqrt(1.0 - self.beta2 ** self.t)
+        eps_hat = self.eps * correction2
         for p, g, m, v, s in zip(params, grads, self.m, self.v, self.scratch):
             m *= self.beta1
             m += (1.0 - self.beta1) * g
