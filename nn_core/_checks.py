@@ -1,5 +1,6 @@
 """Input validation at the public boundary: every message says what to do about it."""
 
+import math
 import numbers
 import operator
 
@@ -29,9 +30,15 @@ def check_choice(kind, name, choices):
 
 def check_number(name, value, low=-np.inf, high=np.inf, *, low_open=False, high_open=False):
     """Return ``value`` as a float if it is a finite real number in the given range."""
-    if isinstance(value, bool) or not isinstance(value, numbers.Real) or not np.isfinite(value):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real):
         raise ValueError(f"{name} must be a finite number, got {value!r}")
-    value = float(value)
+    try:
+        value = float(value)  # an integer past 1.8e308, such as 10**400, cannot be one
+    except OverflowError:
+        raise ValueError(f"{name} must be a finite number, got a number beyond the float "
+                         f"range (about ±1.8e308)") from None
+    if not math.isfinite(value):
+        raise ValueError(f"{name} must be a finite number, got {value!r}")
     too_low = value <= low if low_open else value < low
     too_high = value >= high if high_open else value > high
     if too_low or too_high:

@@ -156,7 +156,13 @@ class Tanh(Activation):
         return np.tanh(x)
 
     def slope(self, x, y):
-        return 1.0 - y * y
+        # The same value as 1 - y^2, written without its cancellation: with e = exp(-2|x|),
+        # 1 - tanh(x)^2 = 4e / (1 + e)^2. Once |y| is near 1 the textbook form loses digits
+        # (every digit from |x| = 19 on, where it gives 0 and the true slope is 1e-16), and a
+        # saturation lesson is about exactly those tiny slopes.
+        e = np.exp(-np.abs(x))
+        e *= e  # exp(-2|x|), without the overflow of 2|x| at |x| near 1e308
+        return 4.0 * e / ((1.0 + e) * (1.0 + e))
 
 
 class ReLU(Activation):

@@ -476,3 +476,21 @@ def test_integers_and_extended_precision_are_accepted(name):
     wide = layer.forward(np.array([-2.0, 0.5, 3.0], dtype=np.longdouble))
     assert wide.dtype == np.longdouble
     assert layer.backward(np.ones(3, dtype=np.longdouble)).dtype == np.longdouble
+
+
+@pytest.mark.parametrize("x", [3.0, 10.0, 19.0, 30.0, -25.0, 300.0])
+def test_tanh_slope_keeps_its_digits_where_tanh_saturates(x):
+    # The closed form 1 - tanh(x)^2 = sech(x)^2 = 1 / cosh(x)^2; evaluated as 1 - y^2 it would
+    # round to 0 from |x| = 19 on and lose digits well before.
+    expected = 1.0 / math.cosh(x) ** 2 if abs(x) < 700 else 4.0 * math.exp(-2.0 * abs(x))
+    assert get_activation("tanh").derivative(np.array([x]))[0] == pytest.approx(expected,
+                                                                                  rel=1e-14)
+
+
+def test_a_number_past_the_float_range_is_refused_with_a_clear_message():
+    from nn_core._checks import check_number
+
+    with pytest.raises(ValueError, match="lr must be a finite number, got a number beyond"):
+        check_number("lr", 10**400)
+    with pytest.raises(ValueError, match="must be a finite number"):
+        get_activation("elu", alpha=-10**400)

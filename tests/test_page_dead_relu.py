@@ -107,7 +107,7 @@ def test_the_suggested_lesson_kills_relu_and_shows_leaky_units_still_learning():
     assert state["dead_width"] == 32 and state["dead_alternative"] == "leaky_relu"
     relu, leaky = state[RESULTS_KEY][1]
     assert relu.dead_fraction[-1].mean() > 0.7 and leaky.dead_total_final == 0
-    assert leaky.final_accuracy > relu.final_accuracy + 0.2
+    assert leaky.final_accuracy > relu.final_accuracy + 0.05  # see tests/test_dead_units.py
     assert "current settings" in at.caption[0].value  # trained by the click
     # Leaky ReLU's box counts the units with every point on the negative side...
     metrics = {metric.label: metric.value for metric in at.metric}
