@@ -68,6 +68,7 @@ WAIT_POLL_SECONDS = 3.0  # how often a session waiting for a training slot asks 
 # third cell (32 x 32) or fewer for big networks: see ``map_resolution``.
 BOARD_RESOLUTION = 96
 BOARD_KEY = "pg_board"  # the board chart's widget key: its selection is the clicked edge
+REDRAW_ALL = "pg_redraw_all"  # session flag: the next fragment run reruns the whole page
 # A weight a student types is kept within this range (a larger one only saturates the units).
 MAX_EDITED_WEIGHT = 100.0
 
@@ -294,7 +295,9 @@ def live_fragment(trainer, draw, every=REFRESH_SECONDS):
     def panel():
         snapshot = trainer.snapshot()
         draw(snapshot)
-        if live and not trainer.running:
+        # A click in one fragment that the other draws (an edge picked on the board opens the
+        # weight box under it; a typed weight redraws the board) reruns the whole page.
+        if (live and not trainer.running) or st.session_state.pop(REDRAW_ALL, False):
             st.rerun(scope="app")
 
     panel()
@@ -461,6 +464,7 @@ def _pick_edge():
             return None
 
         weight = trainer.inspect(read)
+    state[REDRAW_ALL] = (edge if weight is not None else None) != state.get("pg_edge")
     state.pg_edge = edge if weight is not None else None
     if weight is not None:
         state.pg_edge_value = float(np.clip(weight, -MAX_EDITED_WEIGHT, MAX_EDITED_WEIGHT))
@@ -474,6 +478,7 @@ def edge_parts(edge):
 
 def _set_weight(trainer, edge):
     trainer.set_weight(*edge_parts(edge), float(st.session_state.pg_edge_value))
+    st.session_state[REDRAW_ALL] = True
 
 
 def edge_editor(t, trainer, diagram, names, snapshot):
