@@ -13,6 +13,7 @@ from dataclasses import dataclass
 import streamlit as st
 
 from ui.charts.style import ChartStyle
+from ui.reconnect import reconnect_notice
 from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, Translator
 
 # Page key -> (file, icon). The key names the title string ``page_<key>``.
@@ -79,6 +80,7 @@ def page_frame(page_key, layout="wide"):
         st.divider()
         st.caption(t("sidebar_about"))
     _write_to_url(lang, projector)
+    reconnect_notice(t)
     if projector:
         st.html(_PROJECTOR_CSS)
     return Frame(lang=lang, projector=projector, t=t, style=ChartStyle(projector=projector))
