@@ -329,6 +329,10 @@ def test_killing_a_replica_resets_only_its_sessions(balancer, browser):
         expect(kept.locator(ALERT).filter(has_text=en("reconnect_reset"))).to_have_count(0)
         assert_no_exception(kept)
 
+        reset.reload()  # a reload starts a session too, but the browser had none to lose
+        wait_for_app(reset, timeout=60_000)
+        expect(notice).to_have_count(0)
+
         # deploy/serve noticed and restarted the dead replica on the same port.
         def restarted():
             state = read_state(balancer["dir"])
