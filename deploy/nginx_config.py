@@ -143,8 +143,8 @@ def http_config(replicas, *, listen="127.0.0.1:8080", affinity=True, max_upload_
         f"    client_max_body_size {max_upload_mb * 1024 + MULTIPART_MARGIN_KB}k;",
         "    proxy_http_version 1.1;",
         "    proxy_connect_timeout 3s;",
-        "    # A replica that refuses the connection or is not ready: try the next one. nginx",
-        "    # never resends a request it already sent (an upload) to another replica.",
+        "    # A replica that refuses the connection or is not ready: try the next one. A page or",
+        "    # websocket then starts a new session there; an upload fails (its session is gone).",
         "    proxy_next_upstream error timeout http_502 http_503 http_504;",
     ]
     if affinity:
