@@ -19,8 +19,9 @@ behind nginx with session affinity, and the sessions connect through the balance
 reports the resident memory of each replica, and of nginx.
 
 Per step it also reports the total training throughput (epochs per second, summed over the
-sessions: each session's epoch count at the end over its time since Play) and the CPU used by
-the app processes and by this load generator (from /proc and getrusage).
+sessions: each session's epoch count at the end over its time since Play), the CPU used by
+the app processes and by this load generator (from /proc and getrusage), and how busy the whole
+machine was (/proc/stat: on a shared machine other work competes for the same cores).
 
 Everything is bounded: loopback only, one server, at most ``--max-sessions`` sessions, a time
 limit per step, and the server is stopped at the end, on Ctrl-C and on errors.
@@ -108,6 +109,14 @@ def cpu_seconds(pid: int) -> float:
             fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
             total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU time of the whole machine so far, from the first line of /proc/stat:
+    what every process used, ours and anybody else's."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
 
 
 def own_cpu_seconds() -> float:
@@ -245,6 +254,7 @@ async def one_step(url: str, n: int, duration: float, app_pids: list[int], query
     rss_start = [watched[pid][0] for pid in app_pids]
     cpu_start = {pid: cpu_seconds(pid) for pid in watched}
     own_cpu_start, wall_start = own_cpu_seconds(), time.perf_counter()
+    machine_start = machine_cpu()
 
     async def sample() -> None:
         while True:
@@ -293,6 +303,8 @@ async def one_step(url: str, n: int, duration: float, app_pids: list[int], query
     wall = time.perf_counter() - wall_start
     cpu_share = {pid: (cpu_seconds(pid) - cpu_start[pid]) / wall for pid in watched}
     own_cpu_share = (own_cpu_seconds() - own_cpu_start) / wall
+    busy, total = (end - start for end, start in zip(machine_cpu(), machine_start, strict=True))
+    machine_busy = busy / total if total else float("nan")
     ticks = [r for u in users for _, r in u["ticks"]]
     ok = [r for r in ticks if r.ok]
     lat = [r.seconds for r in ok]
@@ -345,6 +357,8 @@ async def one_step(url: str, n: int, duration: float, app_pids: list[int], query
         "cpu_per_process": [round(cpu_share[pid], 2) for pid in app_pids],
         "balancer_cpu": round(cpu_share[balancer_pid], 2) if balancer_pid else None,
         "load_generator_cpu": round(own_cpu_share, 2),
+        # Busy share of all cores: the app, this generator and anything else on the machine.
+        "machine_busy": round(machine_busy, 2),
         "loadavg_before": load_before,
         "loadavg_after": load_average(),
     }
@@ -360,7 +374,8 @@ def table(steps: list[dict]) -> str:
             "| live ticks: n, median, p95 | waiting ticks: n, median, p95 | KB per tick "
             "| training / waiting at end | epochs per session (min/median/max) "
             "| epochs/s, all sessions | peak RSS per app process | CPU per app process "
-            "| CPU of load generator | steady state: n, median, p95 | load avg 1 min |")
+            "| CPU of load generator | machine busy | steady state: n, median, p95 "
+            "| load avg 1 min |")
     rule = "|" + " --- |" * (head.count("|") - 1)
     rows = [head, rule]
     for s in steps:
@@ -375,7 +390,7 @@ def table(steps: list[dict]) -> str:
             f"| {s['epochs_per_s_total']:.0f} "
             f"| {' / '.join(f'{mb:.0f}' for mb in s['rss_peak_per_process_mb'])} MB "
             f"| {' / '.join(f'{c:.0%}' for c in s['cpu_per_process'])} "
-            f"| {s['load_generator_cpu']:.0%} "
+            f"| {s['load_generator_cpu']:.0%} | {s['machine_busy']:.0%} "
             f"| {s['steady_ticks']}, {_ms(s['steady_median_s'])}, {_ms(s['steady_p95_s'])} "
             f"| {s['loadavg_after'][0]:.1f} |")
     return "\n".join(rows)
@@ -391,7 +406,8 @@ async def run_all(args, server: Server) -> list[dict]:
         print(f"   median {step['median_s'] * 1000:.0f} ms, p95 {step['p95_s'] * 1000:.0f} ms, "
               f"{step['ticks_ok']} ticks, {step['epochs_per_s_total']:.0f} epochs/s, peak RSS "
               f"{step['rss_peak_per_process_mb']} MB, CPU {step['cpu_per_process']} "
-              f"(load generator {step['load_generator_cpu']:.0%}), "
+              f"(load generator {step['load_generator_cpu']:.0%}, machine busy "
+              f"{step['machine_busy']:.0%}), "
               f"errors {len(step['errors'])}", file=sys.stderr, flush=True)
         for error in step["errors"][:3]:
             print("   error:", error, file=sys.stderr)
