@@ -40,4 +40,4 @@ def test_the_notice_is_translated():
 def test_no_notice_on_a_normal_first_run(app_test):
     at = app_test("app.py").run()
     assert not at.exception and not at.warning
-    assert at.session_state["reconnect_checked"] is True
+    assert at.session_state["frame_reconnect_checked"] is True

@@ -15,7 +15,7 @@ So: a previous id that differs from the session's own id means "your session was
 import streamlit as st
 from streamlit.runtime.scriptrunner import get_script_run_ctx
 
-_CHECKED = "reconnect_checked"  # session_state key: the check runs once per session
+_CHECKED = "frame_reconnect_checked"  # session_state key: the notice shows once per session
 
 
 def previous_session_id(headers):
@@ -33,8 +33,9 @@ def reconnect_notice(t):
     """On the first run of a session that replaced the one the browser had, show a notice."""
     if st.session_state.get(_CHECKED):
         return
-    st.session_state[_CHECKED] = True
     ctx = get_script_run_ctx()
     current_id = ctx.session_id if ctx is not None else None
     if was_reset(previous_session_id(st.context.headers), current_id):
         st.warning(t("reconnect_reset"), icon=":material/sync_problem:")
+    # Only now: a run stopped before the notice was drawn (a click) leaves it to the next run.
+    st.session_state[_CHECKED] = True
