@@ -192,6 +192,10 @@ def test_every_page_renders_through_the_balancer(balancer, browser):
             assert en(f"page_{key}") in page.title(), key
             expect(page.locator(ALERT).filter(has_text=en("reconnect_reset"))).to_have_count(0)
         assert set(replicas.values()) == {"r1", "r2"}, replicas  # least_conn spreads them
+        home = pages["home"]
+        home.reload()  # a reload starts a new session too, but the browser had none to lose
+        wait_for_app(home, timeout=60_000)
+        expect(home.locator(ALERT).filter(has_text=en("reconnect_reset"))).to_have_count(0)
     finally:
         for context in contexts.values():
             context.close()
@@ -287,60 +291,74 @@ def test_serve_fails_at_once_when_the_port_is_taken(tmp_path):
 
 # Last in this module: it kills a replica of the shared balancer (deploy/serve restarts it).
 def test_killing_a_replica_resets_only_its_sessions(balancer, browser):
+    """r1 holds a session training live and an idle one, r2 a session with one epoch trained.
+
+    On a reconnect Streamlit's frontend reruns the page at once only if it was running or has
+    live (``run_every``) panels; an idle page reruns, and shows the notice, at the next click.
+    """
     url = balancer["url"]
     victim, survivor = balancer["replicas"]
-    pages = {name: on_replica(browser, url, name) for name in ("r1", "r2")}
-    sockets = {name: [] for name in pages}
+    playground = "/playground?pg_layers=1&pg_units_1=3"
+    browsers = {"live": ("r1", playground), "idle": ("r1", "/"), "kept": ("r2", playground)}
+    pages = {role: on_replica(browser, url, replica) for role, (replica, _) in browsers.items()}
+    sockets = {role: [] for role in pages}
+    step = en("pg_step")
     try:
-        for name, page in pages.items():
-            page.on("websocket", lambda ws, n=name: sockets[n].append(ws))
-            response = page.goto(url + "/playground?pg_layers=1&pg_units_1=3",
-                                 wait_until="commit")
-            assert response.headers.get("x-replica") == name
+        for role, page in pages.items():
+            page.on("websocket", lambda ws, r=role: sockets[r].append(ws))
+            replica, path = browsers[role]
+            response = page.goto(url + path, wait_until="commit")
+            assert response.headers.get("x-replica") == replica
         for page in pages.values():
             wait_for_app(page, timeout=60_000)
-            page.get_by_role("button", name="Play").click()
-        for page in pages.values():
-            wait_until(lambda p=page: epoch_counter(p) > 0, page, what="training to start")
-        before = epoch_counter(pages["r2"])
+        live, idle, kept = pages["live"], pages["idle"], pages["kept"]
+        live.get_by_role("button", name="Play").click(timeout=60_000)
+        kept.get_by_role("button", name=step).click(timeout=60_000)  # one epoch, then idle
+        wait_until(lambda: epoch_counter(live) > 0, live, what="training on r1")
+        wait_until(lambda: epoch_counter(kept) == 1, kept, what="one epoch on r2")
 
         os.kill(victim["pid"], signal.SIGKILL)
-        wait_until(lambda: not reachable(victim["port"]), pages["r2"], what="the replica to die")
+        wait_until(lambda: not reachable(victim["port"]), kept, what="the replica to die")
         # Before deploy/serve restarts it: a browser stuck to r1 is served by r2 and its
         # cookie now names r2, so it stays with its new session.
         status, headers = get(url + "/_stcore/health", cookie="r1")
         assert (status, headers["X-Replica"]) == (200, "r2")
         assert f"{COOKIE}=r2; Path=/; HttpOnly; SameSite=Lax" in headers.get_all("Set-Cookie")
 
-        reset = pages["r1"]
-        notice = reset.locator(ALERT).filter(has_text=en("reconnect_reset"))
-        expect(notice).to_be_visible(timeout=60_000)
-        wait_for_app(reset, timeout=60_000)
-        assert_no_exception(reset)
-        assert len(sockets["r1"]) >= 2  # the browser reconnected
-        assert epoch_counter(reset) == 0  # a fresh session: the training is gone
-        reset.get_by_role("button", name="Play").click()  # and the page works
-        wait_until(lambda: epoch_counter(reset) > 0, reset, what="training in the new session")
+        def notice(page):
+            return page.locator(ALERT).filter(has_text=en("reconnect_reset"))
 
-        kept = pages["r2"]
-        assert epoch_counter(kept) >= before  # never went back to 0: the same session
-        wait_until(lambda: epoch_counter(kept) > before, kept, what="r2 to keep training")
-        assert len(sockets["r2"]) == 1  # its websocket was never dropped
-        expect(kept.locator(ALERT).filter(has_text=en("reconnect_reset"))).to_have_count(0)
+        expect(notice(live)).to_be_visible(timeout=60_000)
+        wait_for_app(live, timeout=60_000)
+        assert_no_exception(live)
+        assert len(sockets["live"]) >= 2  # the browser reconnected
+        assert epoch_counter(live) == 0  # a fresh session: the training is gone
+        live.get_by_role("button", name=step).click(timeout=60_000)  # and the page works
+        wait_until(lambda: epoch_counter(live) == 1, live, what="an epoch in the new session")
+
+        wait_until(lambda: len(sockets["idle"]) >= 2, idle, what="the idle page to reconnect")
+        # Any click reruns the page. (The new session takes the language from the URL, so this
+        # first click does not switch it yet: the notice is in English.)
+        idle.get_by_role("radio", name="简体中文").click(timeout=60_000)
+        expect(notice(idle)).to_be_visible(timeout=60_000)
+        assert_no_exception(idle)
+
+        assert epoch_counter(kept) == 1  # untouched
+        kept.get_by_role("button", name=step).click(timeout=60_000)
+        wait_until(lambda: epoch_counter(kept) == 2, kept, what="r2's session to train on")
+        assert len(sockets["kept"]) == 1  # its websocket was never dropped
+        expect(notice(kept)).to_have_count(0)
         assert_no_exception(kept)
 
-        reset.reload()  # a reload starts a session too, but the browser had none to lose
-        wait_for_app(reset, timeout=60_000)
-        expect(notice).to_have_count(0)
-
-        # deploy/serve noticed and restarted the dead replica on the same port.
+        # deploy/serve noticed and restarted the dead replica (on the same port; its health
+        # is polled like any replica's, and this test need not wait for it).
         def restarted():
-            state = read_state(balancer["dir"])
-            r1 = state["replicas"][0]
-            return r1["restarts"] == 1 and r1["healthy"] and r1["pid"] != victim["pid"]
-        wait_until(restarted, kept, timeout=90, what="deploy/serve to restart r1")
-        assert read_state(balancer["dir"])["replicas"][1]["pid"] == survivor["pid"]
+            r1 = read_state(balancer["dir"])["replicas"][0]
+            return r1["restarts"] == 1 and r1["pid"] != victim["pid"] and alive(r1["pid"])
+        wait_until(restarted, kept, what="deploy/serve to restart r1")
+        state = read_state(balancer["dir"])
+        assert state["replicas"][0]["port"] == victim["port"]
+        assert state["replicas"][1]["pid"] == survivor["pid"]
     finally:
         for page in pages.values():
             page.context.close()
-
