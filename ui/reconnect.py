@@ -7,7 +7,10 @@ id (``["streamlit", <xsrf token>, <last session id>]``; Streamlit 1.67, frontend
 ``getSessionTokens`` and ``web/server/starlette/starlette_websocket.py``). If the process still
 holds that session, it resumes it (same id, state intact). Otherwise a brand-new session starts
 with a new id: the page looks as before (the browser resends its widget values) but models,
-training and uploads are gone. A first visit or a reload carries no previous id.
+training and uploads are gone. A first visit or a reload carries no previous id. The frontend
+reruns the page right after reconnecting only if a run was going on or the page has
+``run_every`` fragments; otherwise the new session's first run, and the notice, come with the
+next click.
 
 So: a previous id that differs from the session's own id means "your session was reset".
 """
