@@ -1,23 +1,7 @@
-"""Home page of Activation Lab: what each page teaches, with links."""
+"""Activation Lab: ``streamlit run app.py``. The frame once, then the page the URL asks for."""
 
-import streamlit as st
+from ui import frame
 
-from ui.frame import PAGES, page_frame, shared_query_params
-
-frame = page_frame("home")
-t = frame.t
-
-st.title(t("app_title"))
-st.markdown(f"**{t('app_tagline')}**")
-st.markdown(t("home_intro"))
-
-params = shared_query_params(frame.lang, frame.projector) or None
-cards = st.columns(2)
-for i, key in enumerate(["activations", "saturation", "dead_relu", "playground"]):
-    path, icon = PAGES[key]
-    with cards[i % 2].container(border=True):
-        st.subheader(t(f"page_{key}"))
-        st.markdown(t(f"home_{key}"))
-        st.page_link(path, label=f"{t('home_open')}: {t(f'page_{key}')}", icon=icon,
-                     query_params=params)
-st.info(t("home_how"), icon=":material/school:")
+page = frame.navigation()
+frame.draw(page)
+page.run()

@@ -16,7 +16,7 @@ Protocol in one screen (Streamlit 1.67, Starlette/Uvicorn server)
   protobufs (a text frame closes the connection).
 * Nothing runs until the client sends ``BackMsg{rerun_script: ClientState}``. The first one
   carries ``query_string`` (URL query without ``?``), ``page_name`` (the URL path relative to the
-  app, e.g. ``"saturation"`` for ``pages/2_saturation.py``; ``""`` for the main page),
+  app, e.g. ``"saturation"`` for ``pages/saturation/page.py``; ``""`` for the main page),
   ``page_script_hash=""``, ``widget_states`` (empty) and ``context_info`` (timezone, locale, url,
   colour scheme: what ``st.context`` reports). Later reruns send ``page_script_hash`` from
   ``new_session`` instead of ``page_name``, the query string last reported by
@@ -92,13 +92,12 @@ import urllib.request
 from dataclasses import dataclass, field
 from typing import Any
 
-from websockets.asyncio.client import connect as ws_connect
-
 # Importing a streamlit.proto module imports the streamlit package (about a second, once).
 from streamlit.proto.BackMsg_pb2 import BackMsg
 from streamlit.proto.ClientState_pb2 import ClientState
 from streamlit.proto.ForwardMsg_pb2 import ForwardMsg
 from streamlit.proto.WidgetStates_pb2 import WidgetState
+from websockets.asyncio.client import connect as ws_connect
 
 __all__ = [
     "RunResult",

@@ -21,7 +21,7 @@ import math
 import numpy as np
 from scipy.special import erf
 
-from nn_core._checks import check_choice, check_number
+from nn_core._checks import check_choice, check_number, parameter, real_array
 
 # Past |z| = 746, exp(-|z|) is 0 in float64, so clipping there changes no result but avoids
 # overflow in products such as beta * x for x near 1e308.
@@ -73,15 +73,16 @@ class Activation:
     grad_names = ()
 
     def forward(self, x):
-        self.x = x = np.asarray(x)  # lists and Python numbers too; float dtypes are kept
+        # Lists and Python numbers too; float dtypes are kept, integers become float64.
+        self.x = x = real_array(x, f"{self.name} input")
         self.y = self.value(x)
         return self.y
 
     def backward(self, dout):
-        return dout * self.slope(self.x, self.y)
+        return real_array(dout, f"{self.name} upstream gradient") * self.slope(self.x, self.y)
 
     def derivative(self, x):
-        x = np.asarray(x, dtype=np.float64)
+        x = real_array(x, f"{self.name} input").astype(np.float64, copy=False)
         return self.slope(x, self.value(x))
 
     def params(self):
@@ -119,7 +120,7 @@ class Step(Activation):
     smooth = False
 
     def value(self, x):
-        return (x > 0).astype(np.float64)
+        return (x > 0).astype(x.dtype)  # float64, or the wider float it was given
 
     def slope(self, x, y):
         return np.zeros_like(x)
@@ -171,11 +172,11 @@ class ReLU(Activation):
         return np.maximum(x, 0.0)
 
     def slope(self, x, y):
-        return (x > 0).astype(np.float64)
+        return (x > 0).astype(x.dtype)  # float64, or the wider float it was given
 
     def backward(self, dout):
         # Same as dout * slope(x), with a boolean mask instead of a float one: the hot path.
-        return dout * (self.x > 0)
+        return real_array(dout, "relu upstream gradient") * (self.x > 0)
 
 
 class LeakyReLU(Activation):
@@ -265,6 +266,8 @@ class PReLU(Activation):
     smooth = False
     param_names = ("alpha",)
     grad_names = ("dalpha",)
+    alpha = parameter("alpha")
+    dalpha = parameter("dalpha")
 
     def __init__(self, alpha=0.25):
         self.alpha = np.array([check_number("prelu alpha", alpha, 0.0, 1.0)])
@@ -277,6 +280,7 @@ class PReLU(Activation):
         return np.where(x > 0, 1.0, self.alpha[0])
 
     def backward(self, dout):
+        dout = real_array(dout, "prelu upstream gradient")
         # Written into the existing array: it may be a view into a model's gradient buffer.
         self.dalpha[0] = np.sum(dout * np.minimum(self.x, 0.0))
         return dout * self.slope(self.x, self.y)
@@ -502,18 +506,20 @@ def get_activation(name, **params):
 _FLOAT_MAX = np.finfo(np.float64).max
 
 
-def _shift_by_max(z, axis):
+def _shift_by_max(z, axis, what="softmax input"):
     """Return (z - max z, exp(z - max z)) along ``axis`` without overflow.
 
     Subtracting the max changes nothing mathematically and keeps every exponent <= 0. For logits
-    as far apart as -1e308 and 1e308 the difference itself overflows, so it is formed from
-    quarters (scaling by a power of two is exact) and saturates at the largest float.
+    as far apart as -1e308 and 1e308 the difference itself overflows (to -inf): it is saturated
+    at minus the largest float instead, whose exponential is 0 like that of any gap past -746.
     """
-    z = np.asarray(z)
-    z = z.astype(np.result_type(z, np.float64), copy=False)  # float64, or wider if given wider
-    quarter_gap = 0.25 * z - 0.25 * np.max(z, axis=axis, keepdims=True)
-    shifted = 4.0 * np.maximum(quarter_gap, -_FLOAT_MAX / 4.0)
-    return shifted, np.exp(np.maximum(shifted, -_EXP_LIMIT))
+    z = real_array(z, what)
+    if z.dtype.itemsize < 8:  # float16/32 become float64; float64 and longdouble are kept
+        z = z.astype(np.float64)
+    with np.errstate(over="ignore"):
+        shifted = z - z.max(axis=axis, keepdims=True)
+    np.maximum(shifted, -_FLOAT_MAX, out=shifted)
+    return shifted, np.exp(shifted)
 
 
 def softmax(z, axis=-1):
@@ -522,7 +528,7 @@ def softmax(z, axis=-1):
     >>> softmax(np.array([1000.0, 1000.0]))
     array([0.5, 0.5])
     """
-    _, e = _shift_by_max(z, axis)
+    _, e = _shift_by_max(z, axis, "softmax input")
     return e / np.sum(e, axis=axis, keepdims=True)
 
 
@@ -532,5 +538,5 @@ def log_softmax(z, axis=-1):
     >>> log_softmax(np.array([1000.0, -1000.0]))
     array([    0., -2000.])
     """
-    shifted, e = _shift_by_max(z, axis)
+    shifted, e = _shift_by_max(z, axis, "log_softmax input")
     return shifted - np.log(np.sum(e, axis=axis, keepdims=True))

@@ -6,11 +6,12 @@ classification, float64 targets for regression.
 """
 
 from dataclasses import dataclass
+from types import MappingProxyType
 
 import numpy as np
 from sklearn import datasets as skd
 
-from nn_core._checks import check_choice, check_int, check_number
+from nn_core._checks import check_choice, check_features, check_int, check_number
 
 MAX_SAMPLES = 100_000
 
@@ -131,7 +132,23 @@ _GENERATORS = {
 
 
 def standardize(X_train, *others):
-    """Scale features to mean 0, std 1 using the training set's statistics only."""
+    """Scale features to mean 0, std 1 using the training set's statistics only.
+
+    Every array must be a finite 2-D table of numbers with X_train's columns; X_train needs at
+    least 2 rows (the spread of one row is 0). A constant column is only centred.
+
+    >>> standardize(np.array([[1.0, 5.0], [3.0, 5.0]]))[0]
+    array([[-1.,  0.],
+           [ 1.,  0.]])
+    """
+    X_train = check_features(X_train, name="X_train")
+    if len(X_train) < 2:
+        raise ValueError("X_train has only 1 row: its spread is 0 in every column, so there is "
+                         "nothing to scale by; standardize needs at least 2 rows")
+    n_features = X_train.shape[1]
+    others = [check_features(X, n_features, name=f"the array in position {position}",
+                             expected_by="X_train has")
+              for position, X in enumerate(others, start=2)]
     mean = X_train.mean(axis=0)
     std = X_train.std(axis=0)
     std[std == 0] = 1.0
@@ -139,10 +156,149 @@ def standardize(X_train, *others):
 
 
 def train_test_split(X, y, test_fraction=0.2, seed=0):
-    """Shuffle with ``seed`` and split off ``test_fraction`` of the rows as a test set."""
+    """Shuffle with ``seed`` and split off ``test_fraction`` of the rows as a test set.
+
+    X must be a finite 2-D table of numbers with at least 2 rows, and y numbers (class indices
+    or regression targets), one row per row of X; y keeps its dtype.
+
+    >>> X_train, X_test, y_train, y_test = train_test_split(np.ones((10, 2)), np.arange(10))
+    >>> X_train.shape, y_test.shape
+    ((8, 2), (2,))
+    """
+    X = check_features(X)
+    y = np.asarray(y)
+    if y.dtype.kind not in "biuf":
+        kind = "text" if y.dtype.kind in "US" else f"values of dtype {y.dtype}"
+        raise ValueError(f"y must be numbers (class indices or regression targets), got {kind}")
+    if y.ndim not in (1, 2):
+        raise ValueError(f"y must be 1-D (or 2-D, one row per sample), got shape {y.shape}")
+    if len(y) != len(X):
+        raise ValueError(f"X has {len(X)} rows but y has {len(y)}: they must match one to one")
+    if not np.isfinite(y).all():
+        raise ValueError("y contains NaN or infinite values: remove or replace them first")
+    if len(X) < 2:
+        raise ValueError("train_test_split needs at least 2 rows (one to train on, one to "
+                         f"test), got {len(X)}")
     test_fraction = check_number("test_fraction", test_fraction, 0.0, 1.0, low_open=True,
                                  high_open=True)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
     order = np.random.default_rng(seed).permutation(len(X))
     n_test = max(1, min(len(X) - 1, round(test_fraction * len(X))))
     test, train = order[:n_test], order[n_test:]
     return X[train], X[test], y[train], y[test]
+
+
+# --- TensorFlow Playground's data sets, at its difficulty -------------------------------------
+# The same point clouds as playground.tensorflow.org (src/dataset.ts), on its [-6, 6] square:
+# students compare the two side by side. Our ``noise`` in [0, 1] is its noise slider's 0-50 %.
+# A registry of their own (``make_tf_dataset``), beside DATASETS: every lesson that offers
+# DATASETS names each of them, and these are the playground's.
+TF_DATASETS = MappingProxyType({
+    "tf_circle": DatasetInfo("classification", 2, 2, (2,)),
+    "tf_xor": DatasetInfo("classification", 2, 2, (2,)),
+    "tf_gaussian": DatasetInfo("classification", 2, 2, (2,)),
+    "tf_spiral": DatasetInfo("classification", 2, 2, (2,)),
+    "tf_plane": DatasetInfo("regression", 2, 0, ()),
+    "tf_multi_gaussian": DatasetInfo("regression", 2, 0, ()),
+})
+_TF_NOISE = 0.5  # its slider stops at 50 %
+_TF_RADIUS = 6.0
+
+
+def _tf_jitter(rng, n, noise, half_width):
+    """The displacement TF Playground uses to decide a noisy point's label: uniform in
+    [-half_width, half_width] per coordinate, scaled by the noise."""
+    return rng.uniform(-half_width, half_width, (n, 2)) * noise * _TF_NOISE
+
+
+def _tf_circle(n, noise, rng, k):
+    """Half the points inside radius 2.5, half in the ring 3.5-5; a point's label is decided
+    by where its jittered copy falls, so noise mislabels points near the gap."""
+    inner = n // 2
+    r = np.concatenate([rng.uniform(0.0, 2.5, inner), rng.uniform(3.5, 5.0, n - inner)])
+    angle = rng.uniform(0.0, 2.0 * np.pi, n)
+    X = np.column_stack([r * np.sin(angle), r * np.cos(angle)])
+    moved = X + _tf_jitter(rng, n, noise, 5.0)
+    return X, (np.hypot(moved[:, 0], moved[:, 1]) >= 2.5).astype(int)
+
+
+def _tf_xor(n, noise, rng, k):
+    """Uniform in [-5, 5]^2 pushed 0.3 away from both axes; class 0 where x1 x2 >= 0 (for the
+    jittered point), as in TF Playground's quadrant pattern."""
+    X = rng.uniform(-5.0, 5.0, (n, 2))
+    X += np.where(X > 0, 0.3, -0.3)
+    moved = X + _tf_jitter(rng, n, noise, 5.0)
+    return X, (moved[:, 0] * moved[:, 1] < 0).astype(int)
+
+
+def _tf_gaussian(n, noise, rng, k):
+    """Two Gaussian clouds around (2, 2) and (-2, -2); the variance grows from 0.5 to 4 with
+    the noise, so they overlap at high noise."""
+    variance = 0.5 + 3.5 * min(noise, 1.0)
+    first = n // 2
+    centres = np.where(np.arange(n)[:, None] < first, 2.0, -2.0)
+    X = centres + rng.normal(0.0, np.sqrt(variance), (n, 2))
+    return X, (np.arange(n) >= first).astype(int)
+
+
+def _tf_spiral(n, noise, rng, k):
+    """Two arms of 1.75 turns each, radius growing from 0 to 5 along the arm, the second arm
+    turned by half a turn; noise is uniform jitter of up to its value in each coordinate."""
+    first = n // 2
+    X, y = [], []
+    for label, count, turn in ((0, first, 0.0), (1, n - first, np.pi)):
+        s = np.arange(count) / count
+        t = 1.75 * 2.0 * np.pi * s + turn
+        X.append(np.column_stack([5.0 * s * np.sin(t), 5.0 * s * np.cos(t)]))
+        y.append(np.full(count, label))
+    X = np.vstack(X) + rng.uniform(-1.0, 1.0, (n, 2)) * noise * _TF_NOISE
+    return X, np.concatenate(y)
+
+
+def _tf_plane(n, noise, rng, k):
+    """Target (x1 + x2) / 10 of the jittered point, for points uniform in [-6, 6]^2 (so up to
+    ±1.2: TF Playground's scale maps [-10, 10] to [-1, 1] without clamping)."""
+    X = rng.uniform(-_TF_RADIUS, _TF_RADIUS, (n, 2))
+    moved = X + _tf_jitter(rng, n, noise, _TF_RADIUS)
+    return X, (moved[:, 0] + moved[:, 1]) / 10.0
+
+
+_TF_GAUSSIANS = np.array([[-4, 2.5, 1], [0, 2.5, -1], [4, 2.5, 1],
+                          [-4, -2.5, -1], [0, -2.5, 1], [4, -2.5, -1]], dtype=np.float64)
+
+
+def _tf_multi_gaussian(n, noise, rng, k):
+    """Six bumps of alternating sign on a 3 x 2 grid: the target is the bump of largest
+    magnitude at the jittered point, falling linearly from ±1 at its centre to 0 at distance 2."""
+    X = rng.uniform(-_TF_RADIUS, _TF_RADIUS, (n, 2))
+    moved = X + _tf_jitter(rng, n, noise, _TF_RADIUS)
+    distance = np.hypot(moved[:, None, 0] - _TF_GAUSSIANS[:, 0],
+                        moved[:, None, 1] - _TF_GAUSSIANS[:, 1])
+    bumps = _TF_GAUSSIANS[:, 2] * np.clip(1.0 - distance / 2.0, 0.0, 1.0)
+    strongest = np.argmax(np.abs(bumps), axis=1)
+    return X, bumps[np.arange(n), strongest]
+
+
+_TF_GENERATORS = {
+    "tf_circle": _tf_circle, "tf_xor": _tf_xor, "tf_gaussian": _tf_gaussian,
+    "tf_spiral": _tf_spiral, "tf_plane": _tf_plane, "tf_multi_gaussian": _tf_multi_gaussian,
+}
+
+
+def make_tf_dataset(name, n_samples=200, noise=0.0, seed=0):
+    """One of TensorFlow Playground's data sets (``TF_DATASETS``) as ``(X, y)``: X float64
+    (n_samples, 2) on its [-6, 6] square; y int64 labels 0/1 (0 is its blue, "positive" class)
+    or float64 targets. ``noise`` in [0, 1] is its noise slider's 0 to 50 %.
+
+    >>> X, y = make_tf_dataset("tf_spiral", n_samples=200, seed=0)
+    >>> X.shape, sorted(set(y.tolist()))
+    ((200, 2), [0, 1])
+    """
+    check_choice("data set", name, list(TF_DATASETS))
+    n_samples = check_int("n_samples", n_samples, 2, MAX_SAMPLES)
+    noise = check_number("noise", noise, 0.0, 1.0)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    X, y = _TF_GENERATORS[name](n_samples, noise, np.random.default_rng(seed), 2)
+    if TF_DATASETS[name].task == "classification":
+        return X.astype(np.float64), y.astype(np.int64)
+    return X.astype(np.float64), y.astype(np.float64)

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from nn_core._checks import check_number
-from nn_core.layers import Dense
 
 
 @dataclass
@@ -34,6 +33,49 @@ class LayerStats:
     @property
     def activation_std(self):
         return float(np.std(self.output))
+
+
+def hidden_signals(model, X):
+    """One forward pass of X; per hidden layer, (z, a): its pre-activations z = x W + b and its
+    outputs a = f(z), each of shape (n_samples, units). The one walk over the hidden layers
+    that every diagnostic and lesson uses.
+
+    >>> from nn_core import MLP
+    >>> [(z.shape, a.shape) for z, a in hidden_signals(MLP([2, 3, 4, 2]), np.ones((5, 2)))]
+    [((5, 3), (5, 3)), ((5, 4), (5, 4))]
+    """
+    model.forward(X)
+    return _cached_signals(model)
+
+
+def _cached_signals(model):
+    """(z, a) per hidden layer, as the activation layers cached them in the last forward pass."""
+    return [(layer.x, layer.y) for layer in model.hidden_activations()]
+
+
+def activity_rate(outputs):
+    """(n_units,) fraction of the rows of ``outputs`` (n_samples, n_units) on which each unit's
+    output is not exactly 0. A unit is *dead* on those samples when its rate is 0."""
+    return np.mean(np.asarray(outputs) != 0.0, axis=0)
+
+
+def weight_gradient_norms(model, X, y):
+    """||dL/dW|| of every Dense layer on the whole of (X, y) (the loss without penalties)."""
+    model.loss(X, y)
+    model.backward()
+    return [float(np.linalg.norm(layer.dW)) for layer in model.dense_layers()]
+
+
+def confusion_matrix(y_true, y_pred, n_classes):
+    """counts[i, j] = how many points of true class i were predicted as class j.
+
+    >>> confusion_matrix(np.array([0, 0, 1]), np.array([0, 1, 1]), 2)
+    array([[1, 1],
+           [0, 1]])
+    """
+    counts = np.zeros((n_classes, n_classes), dtype=np.int64)
+    np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    return counts
 
 
 def update_ratios(weights_before, dense_layers):
@@ -65,30 +107,22 @@ def layer_stats(model, X, y, saturation_threshold=0.01):
     """
     threshold = check_number("saturation threshold", saturation_threshold, 0.0, 1.0)
     X, y = model.check_data(X, y)
-    model._loss(X, y)
-
-    # Walk backward by hand (as MLP.backward does) to see the gradient at each layer's output.
-    grad_at_output = {}
-    dout = model.loss_fn.backward()
-    for position in range(len(model.layers) - 1, -1, -1):
-        grad_at_output[position] = dout
-        dout = model.layers[position].backward(dout)
-
+    model.loss(X, y, checked=True)
+    # Layers alternate Dense, activation, ..., Dense: odd positions are the hidden activations.
+    reaching_outputs = model.backward()[1::2]
     stats = []
-    for position, layer in enumerate(model.layers):
-        if isinstance(layer, Dense):
-            continue
-        dense = model.layers[position - 1]
-        z, a = layer.x, layer.y
+    rows = zip(_cached_signals(model), model.hidden_activations(), model.dense_layers(),
+               reaching_outputs)
+    for index, ((z, a), layer, dense, output_grad) in enumerate(rows, start=1):
         stats.append(LayerStats(
-            index=len(stats) + 1,
+            index=index,
             activation=layer.name,
             pre_activation=z,
             output=a,
-            output_grad=grad_at_output[position],
+            output_grad=output_grad,
             saturated_fraction=float(np.mean(np.abs(layer.slope(z, a)) < threshold)),
             dead_units=np.all(a == 0.0, axis=0),
-            activity_rate=np.mean(a != 0.0, axis=0),
+            activity_rate=activity_rate(a),
             weight_grad_norm=float(np.linalg.norm(dense.dW)),
         ))
     return stats

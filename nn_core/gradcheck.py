@@ -2,6 +2,14 @@
 
 import numpy as np
 
+from nn_core._checks import check_int
+
+# A check costs two forward passes per checked parameter, each about rows x parameters
+# multiply-adds, in extended precision (~10 ns each on the 2-core development machine, see
+# benchmarks/README.md). This budget, a few seconds, covers a full check of 5,000 parameters
+# on 20 rows; beyond it ``gradient_check`` checks a random sample.
+GRADCHECK_BUDGET = 1_000_000_000
+
 
 def relative_error(analytic, numeric):
     """||a - n|| / max(||a||, ||n||): 0 when they agree, ~1 when they are unrelated.
@@ -16,26 +24,28 @@ def relative_error(analytic, numeric):
     return float(np.linalg.norm(analytic - numeric) / scale)
 
 
-def numerical_gradient(f, x, eps=1e-6):
-    """Centred differences (f(x + h e_i) - f(x - h e_i)) / (2 h) for every entry of ``x``.
+def numerical_gradient(f, x, eps=1e-6, indices=None):
+    """Centred differences (f(x + h e_i) - f(x - h e_i)) / (2 h) for every entry of ``x``, or
+    only for the flat positions ``indices`` (then a 1-D array, one value per index).
 
     ``x`` is perturbed in place and restored, so it may be a parameter array inside a model.
     The step actually taken, (x + eps) - (x - eps) as stored in float64, is what we divide by.
     """
-    grad = np.zeros_like(x, dtype=np.float64)
-    flat_x, flat_grad = x.reshape(-1), grad.reshape(-1)
-    for i in range(flat_x.size):
+    flat_x = x.reshape(-1)
+    positions = range(flat_x.size) if indices is None else indices
+    grad = np.zeros(len(positions), dtype=np.float64)
+    for k, i in enumerate(positions):
         saved = flat_x[i]
         flat_x[i] = saved + eps
         plus, up = f(), flat_x[i]
         flat_x[i] = saved - eps
         minus, down = f(), flat_x[i]
         flat_x[i] = saved
-        flat_grad[i] = (plus - minus) / (up - down)
-    return grad
+        grad[k] = (plus - minus) / (up - down)
+    return grad.reshape(x.shape) if indices is None else grad
 
 
-def gradient_check(model, X, y, eps=1e-6):
+def gradient_check(model, X, y, eps=1e-6, seed=0):
     """Largest relative error between backprop and centred finite differences over all
     parameter arrays of ``model`` on (X, y). Below ~1e-7 in float64 means backprop is right.
 
@@ -43,18 +53,58 @@ def gradient_check(model, X, y, eps=1e-6):
     the platform has it): in float64 the loss's own rounding, ~1e-16 / eps ~ 1e-10, would be
     as large as 1e-7 of a small gradient and hide nothing but also prove nothing.
 
+    Every parameter is checked when that fits in ``GRADCHECK_BUDGET`` multiply-adds (two
+    forward passes per parameter: 5,000 parameters on 20 rows, for example). A larger model
+    gets a random sample, drawn with ``seed``: as many parameters as fit in the budget, spread
+    over every array in proportion to its size (at least one from each), and the error is
+    measured over the sampled entries. If not even one entry per array fits, it raises
+    ValueError: check fewer rows, or a smaller network with the same kinds of layers.
+
     >>> from nn_core import MLP, make_dataset
     >>> X, y = make_dataset("moons", n_samples=20, seed=1)
     >>> gradient_check(MLP([2, 5, 2], "tanh"), X, y) < 1e-7
     True
     """
     X, y = model.check_data(X, y)
-    model._loss(X, y)
+    seed = check_int("seed", seed, 0, 2**32 - 1)
+    params = model.params()
+    samples = _choose_entries([p.size for p in params], len(X), seed)  # before any work
+    model.loss(X, y, checked=True)
     model.backward()
     analytic = [g.copy() for g in model.grads()]
     X_extended = X.astype(np.longdouble)
-    errors = [
-        relative_error(a, numerical_gradient(lambda: model._loss(X_extended, y), p, eps))
-        for p, a in zip(model.params(), analytic)
-    ]
+
+    def loss():
+        return model.loss(X_extended, y, checked=True)
+
+    errors = []
+    for p, a, entries in zip(params, analytic, samples, strict=True):
+        if entries is None:
+            errors.append(relative_error(a, numerical_gradient(loss, p, eps)))
+        else:
+            numeric = numerical_gradient(loss, p, eps, entries)
+            errors.append(relative_error(a.reshape(-1)[entries], numeric))
     return max(errors, default=0.0)
+
+
+def _choose_entries(sizes, n_rows, seed):
+    """Per parameter array, None (check every entry) or the flat indices of a random sample,
+    so that the whole check stays within GRADCHECK_BUDGET multiply-adds."""
+    n_parameters = sum(sizes)
+    pass_cost = n_rows * n_parameters  # multiply-adds of one forward pass, roughly
+    affordable = GRADCHECK_BUDGET // (2 * pass_cost)  # parameters we can check
+    if affordable >= n_parameters:
+        return [None] * len(sizes)
+    if affordable < len(sizes):
+        rows = GRADCHECK_BUDGET // (2 * len(sizes) * n_parameters)
+        advice = (f"check fewer rows (e.g. X[:{rows}], y[:{rows}]) or a smaller network"
+                  if rows >= 1 else "check a smaller network")
+        raise ValueError(
+            f"gradient_check cannot finish in seconds here: {n_parameters:,} parameters on "
+            f"{n_rows:,} rows take {2 * pass_cost:,} multiply-adds per checked parameter, and "
+            f"even one parameter from each of the {len(sizes)} arrays exceeds the budget of "
+            f"{GRADCHECK_BUDGET:,}; {advice} with the same kinds of layers")
+    rng = np.random.default_rng(seed)
+    return [np.sort(rng.choice(size, min(size, max(1, affordable * size // n_parameters)),
+                               replace=False))
+            for size in sizes]

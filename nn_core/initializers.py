@@ -9,7 +9,6 @@
 
 import math
 
-
 from nn_core._checks import check_choice, check_number
 
 _STD = {

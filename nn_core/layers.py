@@ -2,12 +2,13 @@
 
 A layer's gradients are written *into* its existing ``dW``/``db`` arrays (``out=``), never
 rebound: inside an MLP they are views into one flat gradient buffer, which lets the optimiser
-update every parameter with a handful of vector operations.
+update every parameter with a handful of vector operations. For the same reason assigning
+``layer.W = new_values`` copies the values into the existing array (see ``parameter``).
 """
 
 import numpy as np
 
-from nn_core._checks import check_int
+from nn_core._checks import check_int, check_parameter_count, parameter, real_array
 from nn_core.initializers import init_weights
 
 
@@ -20,10 +21,12 @@ class Dense:
 
     param_names = ("W", "b")
     grad_names = ("dW", "db")
+    W, b, dW, db = parameter("W"), parameter("b"), parameter("dW"), parameter("db")
 
     def __init__(self, n_in, n_out, init="he", rng=None, gain=1.0):
         n_in = check_int("n_in", n_in, 1)
         n_out = check_int("n_out", n_out, 1)
+        check_parameter_count((n_in + 1) * n_out, f"Dense({n_in}, {n_out})")
         rng = np.random.default_rng(rng)
         self.W = init_weights(init, n_in, n_out, rng, gain)
         self.b = np.zeros(n_out)
@@ -31,16 +34,21 @@ class Dense:
         self.db = np.zeros_like(self.b)
         # The first layer of a network has no one to pass dL/dx to; skipping it saves a matmul.
         self.needs_input_grad = True
+        self.ones = np.ones(0)
 
     def forward(self, x):
-        self.x = x
+        self.x = x = real_array(x, "Dense input")
         out = x @ self.W
         out += self.b
         return out
 
     def backward(self, dout):
         np.matmul(self.x.T, dout, out=self.dW)
-        np.add.reduce(dout, axis=0, out=self.db)
+        # The sum over the batch as the product 1^T g: a BLAS call, twice as fast as a
+        # reduction along the batch axis for the small batches of training.
+        if len(self.ones) != len(dout):
+            self.ones = np.ones(len(dout))  # kept: the batch size rarely changes
+        np.matmul(self.ones, dout, out=self.db)
         return dout @ self.W.T if self.needs_input_grad else None
 
     def params(self):
@@ -63,11 +71,14 @@ class Maxout:
 
     param_names = ("W", "b")
     grad_names = ("dW", "db")
+    W, b, dW, db = parameter("W"), parameter("b"), parameter("dW"), parameter("db")
 
     def __init__(self, n_in, n_out, pieces=2, init="he", rng=None):
         n_in = check_int("n_in", n_in, 1)
         n_out = check_int("n_out", n_out, 1)
         self.pieces = check_int("pieces", pieces, 1, 64)
+        check_parameter_count((n_in + 1) * n_out * self.pieces,
+                              f"Maxout({n_in}, {n_out}, pieces={self.pieces})")
         self.n_out = n_out
         rng = np.random.default_rng(rng)
         self.W = init_weights(init, n_in, n_out * self.pieces, rng)
@@ -77,7 +88,7 @@ class Maxout:
         self.needs_input_grad = True
 
     def forward(self, x):
-        self.x = x
+        self.x = x = real_array(x, "Maxout input")
         z = (x @ self.W + self.b).reshape(len(x), self.n_out, self.pieces)
         self.winner = np.argmax(z, axis=2)
         return np.take_along_axis(z, self.winner[:, :, None], axis=2)[:, :, 0]

@@ -3,7 +3,14 @@
 import numpy as np
 
 from nn_core._checks import (
-    MAX_PARAMETERS, check_choice, check_features, check_int, check_labels, check_targets,
+    bind_parameter,
+    check_choice,
+    check_features,
+    check_int,
+    check_labels,
+    check_number,
+    check_parameter_count,
+    check_targets,
 )
 from nn_core.activations import ACTIVATIONS, get_activation, softmax
 from nn_core.initializers import INITIALIZERS
@@ -20,7 +27,9 @@ class MLP:
     ``layer_sizes`` such as ``[2, 16, 16, 2]`` gives input width, hidden widths, output width.
     ``activation`` is one name for every hidden layer or a list with one name (or layer object)
     per hidden layer. Classification ends in softmax + cross-entropy; regression in a linear
-    output with mean squared error.
+    output with mean squared error. Weights are drawn by ``init`` (times ``gain``) from
+    ``seed``; every hidden layer's bias starts at ``hidden_bias`` (0 by default; a negative
+    bias switches ReLU units off at birth), the output bias at 0.
 
     All parameters live in one flat array ``theta`` and all gradients in one flat array
     ``grad``; each layer's ``W``, ``b`` (and PReLU's ``alpha``) are views into them. Nothing
@@ -33,18 +42,21 @@ class MLP:
     """
 
     def __init__(self, layer_sizes, activation="relu", init="he", seed=0, task="classification",
-                 gain=1.0):
+                 gain=1.0, hidden_bias=0.0):
         self.layer_sizes = _check_layer_sizes(layer_sizes, task)
         self.task = check_choice("task", task, TASKS)
         self.init = check_choice("initialisation", init, INITIALIZERS)
+        hidden_bias = check_number("hidden_bias", hidden_bias, -1e3, 1e3)
         n_hidden = len(self.layer_sizes) - 2
         activations = _per_hidden_layer(activation, n_hidden)
         rng = np.random.default_rng(seed)
 
         self.layers = []
         for i, (n_in, n_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):
-            self.layers.append(Dense(n_in, n_out, init=init, rng=rng, gain=gain))
+            dense = Dense(n_in, n_out, init=init, rng=rng, gain=gain)
+            self.layers.append(dense)
             if i < n_hidden:
+                dense.b[...] = hidden_bias
                 act = activations[i]
                 self.layers.append(get_activation(act) if isinstance(act, str) else act)
         self.layers[0].needs_input_grad = False
@@ -65,15 +77,22 @@ class MLP:
             value = getattr(layer, p)
             view = self.theta[start:start + size].reshape(value.shape)
             view[...] = value
-            setattr(layer, p, view)
-            setattr(layer, g, self.grad[start:start + size].reshape(value.shape))
+            bind_parameter(layer, p, view)
+            bind_parameter(layer, g, self.grad[start:start + size].reshape(value.shape))
             self.weight_mask[start:start + size] = isinstance(layer, Dense) and p == "W"
             start += size
 
     # --- the public boundary: inputs are checked here -------------------------------------
-    def forward(self, X):
-        """Return the raw outputs (logits for classification) for X of shape (n, n_inputs)."""
-        return self._forward(check_features(X, self.layer_sizes[0]))
+    def forward(self, X, checked=False):
+        """Return the raw outputs (logits for classification) for X of shape (n, n_inputs).
+
+        ``checked=True`` skips the input checks, for data that already passed ``check_data``
+        (the training loop checks its data once, not once per mini-batch).
+        """
+        out = X if checked else check_features(X, self.layer_sizes[0])
+        for layer in self.layers:
+            out = layer.forward(out)
+        return out
 
     def predict_proba(self, X):
         """Class probabilities (softmax of the logits); classification only."""
@@ -88,16 +107,24 @@ class MLP:
             return np.argmax(out, axis=1)
         return out[:, 0] if out.shape[1] == 1 else out
 
-    def loss(self, X, y):
-        """Mean loss on (X, y); caches what ``backward`` needs."""
-        X, y = self.check_data(X, y)
-        return self._loss(X, y)
+    def loss(self, X, y, checked=False):
+        """Mean loss on (X, y); caches what ``backward`` needs (``checked`` as in ``forward``)."""
+        if not checked:
+            X, y = self.check_data(X, y)
+        return self.loss_fn.forward(self.forward(X, checked=True), y, checked=True)
 
     def backward(self):
-        """Backpropagate the last ``loss`` call; fills every layer's gradients (see ``grads``)."""
+        """Backpropagate the last ``loss`` call; fills every layer's gradients (see ``grads``).
+
+        Returns the gradient that arrived at each layer's output, dL/d(output of layers[i]),
+        in layer order: what a diagnostic needs to watch the gradient travel back.
+        """
+        upstream = [None] * len(self.layers)
         dout = self.loss_fn.backward()
-        for layer in reversed(self.layers):
-            dout = layer.backward(dout)
+        for i in range(len(self.layers) - 1, -1, -1):
+            upstream[i] = dout
+            dout = self.layers[i].backward(dout)
+        return upstream
 
     def params(self):
         """Every parameter array, in layer order (views into ``theta``)."""
@@ -110,6 +137,10 @@ class MLP:
     def dense_layers(self):
         """The Dense layers in order; all but the last feed a hidden activation."""
         return [layer for layer in self.layers if isinstance(layer, Dense)]
+
+    def hidden_activations(self):
+        """The activation layer of each hidden layer, in order."""
+        return [layer for layer in self.layers if not isinstance(layer, Dense)]
 
     @property
     def n_classes(self):
@@ -125,16 +156,6 @@ class MLP:
         if self.task == "classification":
             return X, check_labels(y, len(X), self.layer_sizes[-1])
         return X, check_targets(y, len(X), self.layer_sizes[-1])
-
-    # --- unchecked internals, for the training loop's hot path ------------------------------
-    def _forward(self, X):
-        out = X
-        for layer in self.layers:
-            out = layer.forward(out)
-        return out
-
-    def _loss(self, X, y):
-        return self.loss_fn.forward(self._forward(X), y)
 
     def __repr__(self):
         return " -> ".join(repr(layer) for layer in self.layers)
@@ -156,13 +177,17 @@ def _check_layer_sizes(layer_sizes, task):
     sizes = [check_int("every layer size", n, 1) for n in sizes]
     if task == "classification" and sizes[-1] < 2:
         raise ValueError("a classifier needs at least 2 outputs (one per class)")
-    n_parameters = sum((a + 1) * b for a, b in zip(sizes[:-1], sizes[1:]))
-    if n_parameters > MAX_PARAMETERS:
-        raise ValueError(
-            f"this network would have {n_parameters:,} parameters; the limit is "
-            f"{MAX_PARAMETERS:,}: use fewer or narrower layers"
-        )
+    check_parameter_count(count_parameters(sizes))
     return sizes
+
+
+def count_parameters(layer_sizes):
+    """Weights and biases of the Dense layers of an MLP with these sizes (activations aside).
+
+    >>> count_parameters([2, 16, 16, 2])
+    354
+    """
+    return sum((a + 1) * b for a, b in zip(layer_sizes[:-1], layer_sizes[1:]))
 
 
 def _per_hidden_layer(activation, n_hidden):

@@ -5,9 +5,11 @@ can pass its two flat buffers as one-element lists, so a step is a few vector op
 whatever the depth of the network.
 """
 
+import math
+
 import numpy as np
 
-from nn_core._checks import check_number
+from nn_core._checks import check_choice, check_number
 
 
 class SGD:
@@ -58,9 +60,10 @@ class Adam:
             self.v = [np.zeros_like(p) for p in params]
             self.scratch = [np.empty_like(p) for p in params]
         self.t += 1
-        step_size = self.lr * np.sqrt(1.0 - self.beta2 ** self.t) / (1.0 - self.beta1 ** self.t)
+        correction2 = math.sqrt(1.0 - self.beta2 ** self.t)
+        step_size = self.lr * correction2 / (1.0 - self.beta1 ** self.t)
         # eps is scaled by the same correction so the update equals the textbook formula exactly.
-        eps_hat = self.eps * np.sqrt(1.0 - self.beta2 ** self.t)
+        eps_hat = self.eps * correction2
         for p, g, m, v, s in zip(params, grads, self.m, self.v, self.scratch):
             m *= self.beta1
             m += (1.0 - self.beta1) * g
@@ -78,4 +81,18 @@ class Adam:
         return f"Adam(lr={self.lr:g})"
 
 
-OPTIMIZERS = {"sgd": SGD, "adam": Adam}
+# The optimisers by name: plain SGD, heavy-ball SGD with momentum, and Adam.
+OPTIMIZERS = ("sgd", "momentum", "adam")
+
+
+def make_optimizer(name, lr, momentum=0.9):
+    """A fresh optimiser by name with learning rate ``lr``: ``"sgd"``, ``"momentum"`` (SGD with
+    heavy-ball ``momentum``, the classic 0.9 unless given) or ``"adam"`` (default betas).
+
+    >>> make_optimizer("momentum", 0.1)
+    SGD(lr=0.1, momentum=0.9)
+    """
+    check_choice("optimiser", name, OPTIMIZERS)
+    if name == "adam":
+        return Adam(lr)
+    return SGD(lr, momentum=momentum if name == "momentum" else 0.0)

@@ -62,3 +62,10 @@ def chart_title(chart):
 
 def chart_titles(at):
     return [chart_title(chart) for chart in at.get("vega_lite_chart")]
+
+
+def setting_label(key, t):
+    """What a notice or the share panel calls the setting ``key`` in the language of ``t``."""
+    from ui.url_state import all_settings
+
+    return next(setting for setting in all_settings() if setting.key == key).display_name(t)

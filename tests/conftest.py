@@ -76,8 +76,18 @@ def app_test() -> Callable[..., AppTest]:
 
 @pytest.fixture
 def open_page() -> Callable[..., AppTest]:
-    """``open_page("pages/2_saturation.py", lang="zh", sat_depth="12")``: see
+    """``open_page("pages/saturation/page.py", lang="zh", sat_depth="12")``: see
     ``tests.apptest_helpers.open_app_page``."""
     from tests.apptest_helpers import open_app_page
 
     return open_app_page
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Report the largest gradient-check error of the run (each check asserted its own bound)."""
+    from tests.gradients import largest_error
+
+    if largest_error["case"]:
+        terminalreporter.write_line(
+            f"largest gradient-check relative error: {largest_error['error']:.3g} "
+            f"({largest_error['case']})")

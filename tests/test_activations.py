@@ -446,3 +446,33 @@ def test_bad_parameter_values_are_refused(name, params, phrase):
     with pytest.raises(ValueError, match=phrase):
         get_activation(name, **params)
 
+
+
+NOT_REAL = [
+    (np.array([1.0 + 2.0j, 0.5]), r"complex numbers \(dtype complex128\)"),
+    (np.array([1.0, None], dtype=object), r"Python objects \(dtype object\)"),
+    (np.array(["1.0", "2.0"]), r"text \(dtype <U3\)"),
+]
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+@pytest.mark.parametrize(("x", "phrase"), NOT_REAL)
+def test_anything_but_real_numbers_is_refused(name, x, phrase):
+    layer = get_activation(name)
+    with pytest.raises(ValueError, match=f"^{name} input must be real numbers, got {phrase}"):
+        layer.forward(x)
+    with pytest.raises(ValueError, match=f"^{name} input must be real numbers, got {phrase}"):
+        layer.derivative(x)
+    layer.forward(np.array([0.5, -0.5]))
+    with pytest.raises(ValueError, match=f"^{name} upstream gradient must be real numbers"):
+        layer.backward(x)
+
+
+@pytest.mark.parametrize("name", ACTIVATIONS)
+def test_integers_and_extended_precision_are_accepted(name):
+    layer = get_activation(name)
+    np.testing.assert_array_equal(layer.forward(np.array([-2, 0, 3])),
+                                  layer.forward(np.array([-2.0, 0.0, 3.0])))
+    wide = layer.forward(np.array([-2.0, 0.5, 3.0], dtype=np.longdouble))
+    assert wide.dtype == np.longdouble
+    assert layer.backward(np.ones(3, dtype=np.longdouble)).dtype == np.longdouble

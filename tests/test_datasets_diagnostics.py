@@ -2,6 +2,7 @@
 and ``layer_stats`` checked against a recount from layers run by hand."""
 
 import math
+import warnings
 
 import numpy as np
 import pytest
@@ -143,6 +144,59 @@ def test_train_test_split_partitions_the_rows():
 def test_train_test_split_bad_fraction(fraction):
     with pytest.raises(ValueError, match=r"test_fraction must be in \(0, 1\)"):
         train_test_split(np.ones((10, 2)), np.zeros(10), test_fraction=fraction)
+
+
+@pytest.mark.parametrize(("X_train", "others", "phrase"), [
+    (np.empty((0, 2)), (), "X_train is empty: it needs at least one sample"),
+    ([[0.0, np.nan], [1.0, 2.0]], (), "X_train contains NaN or infinite values"),
+    ([[0.0, 1.0]], (), "X_train has only 1 row: its spread is 0 in every column"),
+    (np.arange(4.0), (), r"X_train must be 2-D \(samples x features\), got 1-D: use "
+                          r"X.reshape\(-1, 1\) for a single feature"),
+    ([["a", "b"], ["c", "d"]], (), "X_train must be a table of numbers"),
+    ([[1j, 0.0], [0.0, 1.0]], (), "X_train must be real numbers, got complex numbers"),
+    (np.ones((3, 2)), (np.ones((2, 3)),),
+     r"the array in position 2 has 3 feature column\(s\) but X_train has 2"),
+    (np.ones((3, 2)), (np.ones((2, 2)), [[np.inf, 0.0]]),
+     "the array in position 3 contains NaN or infinite values"),
+    (np.ones((3, 2)), (np.empty((0, 2)),), "the array in position 2 is empty"),
+])
+def test_standardize_refuses_bad_input_saying_what_is_wrong(X_train, others, phrase):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no "mean of empty slice" on the way to the message
+        with pytest.raises(ValueError, match=phrase):
+            standardize(X_train, *others)
+
+
+def test_standardize_accepts_lists_and_integers():
+    Z_train, Z_test = standardize([[1, 10], [3, 10]], [[2, 11]])
+    np.testing.assert_array_equal(Z_train, [[-1.0, 0.0], [1.0, 0.0]])
+    np.testing.assert_array_equal(Z_test, [[0.0, 1.0]])
+
+
+@pytest.mark.parametrize(("X", "y", "phrase"), [
+    (np.empty((0, 2)), np.empty(0), "X is empty: it needs at least one sample"),
+    ([[0.0, np.nan], [1.0, 2.0]], [0, 1], "X contains NaN or infinite values"),
+    (np.ones((10, 2)), np.zeros(9), "X has 10 rows but y has 9: they must match one to one"),
+    (np.ones((10, 2)), np.zeros(11), "X has 10 rows but y has 11"),
+    ([[0.0, 1.0]], [0], r"train_test_split needs at least 2 rows \(one to train on, one to "
+                        r"test\), got 1"),
+    (np.ones((3, 2)), ["a", "b", "c"], r"y must be numbers \(class indices or regression "
+                                       r"targets\), got text"),
+    (np.ones((3, 2)), [0.0, np.nan, 1.0], "y contains NaN or infinite values"),
+    (np.ones((3, 2)), 5, r"y must be 1-D \(or 2-D, one row per sample\), got shape \(\)"),
+    (np.ones(3), [0, 1, 0], "X must be 2-D"),
+])
+def test_train_test_split_refuses_bad_input_saying_what_is_wrong(X, y, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        train_test_split(X, y)
+
+
+def test_train_test_split_accepts_lists_and_keeps_the_label_dtype():
+    X_train, X_test, y_train, y_test = train_test_split([[0, 0], [1, 1], [2, 2]], [0, 1, 2],
+                                                        test_fraction=0.34)
+    assert X_train.dtype == np.float64 and y_train.dtype == np.asarray([0]).dtype
+    assert len(X_train) == 2 and len(X_test) == 1
+    np.testing.assert_array_equal(X_test[:, 0], y_test)
 
 
 # --- layer_stats ---------------------------------------------------------------------------------

@@ -1,4 +1,4 @@
-"""nn_core.dead_units: dead-unit statistics recorded during training, checked against recounts."""
+"""nn_core.experiments.dead_units: dead-unit statistics recorded during training, checked against recounts."""
 
 from dataclasses import replace
 
@@ -6,9 +6,16 @@ import numpy as np
 import pytest
 
 from nn_core import Dense, fit, layer_stats, make_dataset
-from nn_core.dead_units import (
-    DeadUnitConfig, activity_rates, build_model, check_config, epoch_columns,
-    make_optimizer, pre_activation_histogram, train_and_track, train_runs,
+from nn_core.experiments.dead_units import (
+    DeadUnitConfig,
+    activity_rates,
+    build_model,
+    check_config,
+    epoch_columns,
+    make_optimizer,
+    pre_activation_histogram,
+    train_and_track,
+    train_runs,
 )
 
 SMALL = DeadUnitConfig(epochs=20, width=16)
@@ -16,6 +23,8 @@ SMALL = DeadUnitConfig(epochs=20, width=16)
 DEADLY = DeadUnitConfig(learning_rate=3.0, initial_bias=-1.0, epochs=30)
 # Deadly for ReLU, yet gentle enough that the other activations train without diverging.
 HARSH = DeadUnitConfig(learning_rate=0.3, initial_bias=-1.0, epochs=30)
+# The page's suggested lesson (pages/dead_relu/controls.LESSON): Adam, lr 0.3, bias -0.5.
+LESSON = DeadUnitConfig(learning_rate=0.3, initial_bias=-0.5)
 
 
 def training_data(config):
@@ -38,6 +47,8 @@ def test_records_have_one_row_per_epoch_plus_initialisation():
     assert run.train_loss.shape == run.train_accuracy.shape == (n_records,)
     assert run.dead_fraction.shape == (n_records, SMALL.depth)
     assert run.activity_rate.shape == (SMALL.depth, n_records, SMALL.width)
+    assert run.positive_share.shape == run.activity_rate.shape
+    assert run.final_negative_slope.shape == (SMALL.depth, SMALL.width)
     assert run.initial_pre_activation.shape == (SMALL.depth, SMALL.n_samples, SMALL.width)
     assert run.final_pre_activation.shape == run.initial_pre_activation.shape
     assert run.prelu_slopes.shape == (n_records, 0)
@@ -71,6 +82,43 @@ def test_units_with_a_nonzero_negative_side_never_die(activation):
     assert not run.diverged
     assert np.all(run.dead_fraction == 0.0)
     assert run.dead_total_final == 0
+
+
+def test_the_suggested_lesson_kills_relu_units_while_leaky_relu_learns():
+    relu, leaky = train_runs(LESSON, alternative="leaky_relu")
+    assert not relu.diverged and not leaky.diverged
+    assert relu.dead_fraction[-1].mean() > 0.7  # measured: 84 %
+    assert leaky.dead_total_final == 0
+    assert leaky.final_accuracy > relu.final_accuracy + 0.2  # measured: 99 % against 55 %
+    # Leaky units with every point on the negative side, as a dead ReLU has: they still get a
+    # gradient, through the slope alpha = 0.01 there, and it is not 0.
+    assert leaky.negative_only_final.sum() > 0
+    stuck = leaky.positive_share[:, -1, :] == 0.0
+    np.testing.assert_allclose(leaky.final_negative_slope[stuck], 0.01, rtol=1e-12)
+    # ReLU's negative side has slope 0: its all-negative units are exactly its dead ones.
+    np.testing.assert_array_equal(relu.negative_only_final, relu.dead_counts_final)
+    assert np.all(relu.final_negative_slope[np.isfinite(relu.final_negative_slope)] == 0.0)
+
+
+def test_leaky_units_on_the_negative_side_come_back():
+    # With ReLU an all-negative unit stays so for good; a leaky one can return to z > 0.
+    _, leaky = train_runs(LESSON, alternative="leaky_relu")
+    share = leaky.positive_share  # (depth, records, width)
+    later = np.flip(np.maximum.accumulate(np.flip(share, axis=1), axis=1), axis=1)
+    assert np.any((share == 0.0) & (later > 0.0))
+
+
+def test_positive_share_is_relus_activity_and_slopes_follow_each_activation():
+    relu = train_and_track(SMALL)
+    np.testing.assert_array_equal(relu.positive_share, relu.activity_rate)
+    elu = train_and_track(replace(SMALL, activation="elu"))
+    slopes = elu.final_negative_slope[np.isfinite(elu.final_negative_slope)]
+    assert np.all((slopes > 0.0) & (slopes <= 1.0))  # alpha e^z on z <= 0, alpha = 1
+    prelu = train_and_track(replace(SMALL, activation="prelu", learning_rate=0.1))
+    for layer in range(SMALL.depth):
+        finite = np.isfinite(prelu.final_negative_slope[layer])
+        np.testing.assert_allclose(prelu.final_negative_slope[layer][finite],
+                                   prelu.prelu_slopes[-1, layer])
 
 
 def test_relu_dies_where_leaky_relu_does_not():

@@ -1,4 +1,4 @@
-"""Unit tests of nn_core.explore: the computations behind the activations page."""
+"""Unit tests of nn_core.experiments.explore: the computations behind the activations page."""
 
 import inspect
 import textwrap
@@ -6,13 +6,32 @@ import textwrap
 import numpy as np
 import pytest
 
-from nn_core import ACTIVATIONS, get_activation, softmax
-from nn_core.explore import (
-    Interval, activation_curves, activation_properties, activation_source, cell_centres,
-    finite_difference_slope, fit_sine, intervals_where, linear_collapse, make_activation,
-    maxout_approximation, relative_costs, relu_units_curve, softmax_overflow, softmax_overflow_demo,
-    softmax_with_temperature, symmetric_grid,
+from nn_core import ACTIVATIONS, Adam, get_activation, softmax
+from nn_core.experiments.explore import (
+    UNIT_RANGES,
+    UNIT_STEP,
+    Interval,
+    activation_curves,
+    activation_properties,
+    activation_source,
+    cell_centres,
+    finite_difference_slope,
+    fit_relu_units,
+    intervals_where,
+    linear_collapse,
+    make_activation,
+    maxout_approximation,
+    relative_costs,
+    relu_units_curve,
+    relu_units_grid,
+    snap_to_step,
+    softmax_overflow,
+    softmax_overflow_demo,
+    softmax_with_temperature,
+    symmetric_grid,
+    units_loss_and_gradient,
 )
+from nn_core.model import MLP
 
 ALL = list(ACTIVATIONS)
 
@@ -50,10 +69,13 @@ def test_a_check_point_on_a_kink_shows_the_average_slope():
 
 
 def test_parameters_reach_the_layer():
-    params = {"elu": {"alpha": 0.5}, "relu": {"alpha": 3.0}, "gelu": {"approximate": True}}
+    params = {"elu": {"alpha": 0.5}, "gelu": {"approximate": True}}
     assert make_activation("elu", params).alpha == 0.5
     assert make_activation("gelu", params).approximate is True
-    assert repr(make_activation("relu", params)) == "ReLU()"  # parameters it lacks are ignored
+    assert repr(make_activation("relu", params)) == "ReLU()"  # no entry: its defaults
+    # A parameter the activation does not take is refused, exactly as get_activation does.
+    with pytest.raises(ValueError, match="relu takes no parameter 'alpha'"):
+        make_activation("relu", {"relu": {"alpha": 3.0}})
     curves = activation_curves(["elu"], params, half_range=40.0, n_points=5)
     assert curves.values["elu"][0] == pytest.approx(-0.5)
 
@@ -201,16 +223,93 @@ def test_relu_units_curve_refuses_mismatched_lengths():
         relu_units_curve([1.0, 2.0], [0.0], [1.0])
 
 
-def test_fit_sine_learns_the_curve():
-    fit = fit_sine()
-    assert not fit.diverged
-    assert fit.error < 0.01
-    assert fit.train_loss[-1] < fit.train_loss[0]
+# The page's default sliders (rows w, b, v): the student's curve of the issue, error 0.27.
+DEFAULT_START = ((1.0, 1.0, 1.0), (3.0, 1.5, -1.5), (-0.6, 1.2, 0.0))
 
 
-def test_fit_sine_reports_divergence_instead_of_raising():
-    fit = fit_sine(epochs=50, lr=1e5)
-    assert fit.diverged and "diverged" in fit.reason
+def test_units_gradient_is_the_mlps_backward(rng):
+    params = rng.uniform(-2.0, 2.0, (2, 3, 4))
+    x = relu_units_grid(51)
+    y = np.sin(x)
+    loss, gradient = units_loss_and_gradient(params, x, y)
+    for candidate, candidate_loss, candidate_gradient in zip(params, loss, gradient, strict=True):
+        model = MLP([1, 4, 1], activation="relu", task="regression")
+        hidden, _, output = model.layers
+        hidden.W[0, :], hidden.b[:] = candidate[0], candidate[1]
+        output.W[:, 0], output.b[:] = candidate[2], 0.0
+        assert model.loss(x[:, None], y) == pytest.approx(candidate_loss, rel=1e-12)
+        model.backward()
+        np.testing.assert_allclose(candidate_gradient, [hidden.dW[0], hidden.db, output.dW[:, 0]],
+                                   rtol=1e-10, atol=1e-15)
+
+
+def test_snap_to_step_lands_on_what_the_slider_shows():
+    snapped = snap_to_step([3 * 0.05, 0.149, -0.0001, 7.0, -2.0249], -2.0, 2.0, 0.05)
+    assert [repr(float(v)) for v in snapped] == ["0.15", "0.15", "0.0", "2.0", "-2.0"]
+    assert snap_to_step([-2.026], -2.0, 2.0, 0.05)[0] == -2.0  # clipped, then on the grid
+
+
+def _on_slider_grid(fit):
+    for row, (low, high) in zip(fit.rows, UNIT_RANGES, strict=True):
+        for value in row:
+            assert low <= value <= high
+            steps = (value - low) / UNIT_STEP
+            assert abs(steps - round(steps)) < 1e-9
+            assert value == round(value, 2)  # exactly the decimal the slider prints
+
+
+def test_fit_of_the_units_shown_continues_from_the_student_and_keeps_to_the_sliders():
+    before = relu_units_curve(*DEFAULT_START).error
+    fit = fit_relu_units(3, start=DEFAULT_START)
+    assert before == pytest.approx(0.2746, abs=1e-4)
+    assert fit.n_units == 3 and fit.from_start
+    _on_slider_grid(fit)
+    # like with like: the fit's error is the error of the student's own curve at those values
+    assert fit.error == relu_units_curve(*fit.rows).error
+    assert fit.error < 0.006 < before
+    assert fit_relu_units(3, start=DEFAULT_START) == fit  # deterministic
+
+
+def test_the_fit_is_never_worse_than_where_it_starts():
+    good = fit_relu_units(3, start=DEFAULT_START)
+    again = fit_relu_units(3, start=good.rows, iterations=20)
+    assert again.error <= good.error
+    _on_slider_grid(again)
+
+
+def test_three_units_cannot_do_much_better_and_eight_can():
+    """What the page says: about the best three units can do; more units, more bends."""
+    three = fit_relu_units(3, start=DEFAULT_START)
+    # 32 random starts, 600 steps of Adam each, off the grid and without the ranges: none
+    # beats the three-unit fit by more than a few per cent.
+    rng = np.random.default_rng(7)
+    params = np.stack([rng.uniform(-2, 2, (32, 3)), rng.uniform(-4, 4, (32, 3)),
+                       rng.uniform(-2, 2, (32, 3))], axis=1)
+    x = relu_units_grid()
+    adam = Adam(0.03)
+    for _ in range(600):
+        adam.step([params], [units_loss_and_gradient(params, x, np.sin(x))[1]])
+    best_random = units_loss_and_gradient(params, x, np.sin(x))[0].min()
+    assert three.error < 1.05 * best_random
+    eight = fit_relu_units(8, iterations=300)
+    _on_slider_grid(eight)
+    assert eight.error < three.error / 5
+
+
+@pytest.mark.parametrize("start", [
+    ((1.0, 2.0), (0.0, 0.0), (1.0, 1.0)),  # two units, not three
+    ((float("nan"), 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+    ((1e308, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, float("inf"), 1.0)),
+])
+def test_fit_refuses_a_bad_start(start):
+    with pytest.raises(ValueError, match="start"):
+        fit_relu_units(3, start=start)
+
+
+def test_a_huge_but_finite_start_is_clipped_onto_the_sliders():
+    fit = fit_relu_units(3, start=((1e308, 1.0, 1.0), (0.0, 0.0, 0.0), (1.0, 1.0, 1.0)),
+                         iterations=10)
+    _on_slider_grid(fit)
 
 
 # --- maxout ---------------------------------------------------------------------------------

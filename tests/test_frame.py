@@ -5,9 +5,10 @@ import string
 import pytest
 
 from ui.frame import PAGES
-from ui.strings import LANGUAGES, TABLES, Translator
-from ui.strings import activations, common, dead_relu, playground, saturation
+from ui.strings import LANGUAGES, TABLES, Translator, string_modules
 from ui.url_state import Setting
+
+STRING_MODULES = string_modules()  # the shared strings and every lesson's
 
 PAGE_FILES = [path for path, _ in PAGES.values()]
 
@@ -17,7 +18,7 @@ def _fields(text):
 
 
 def test_both_languages_have_the_same_keys_and_fields():
-    for module in (common, activations, saturation, dead_relu, playground):
+    for module in STRING_MODULES:
         assert module.EN.keys() == module.ZH.keys(), module.__name__
         for key in module.EN:
             assert _fields(module.EN[key]) == _fields(module.ZH[key]), key
@@ -25,8 +26,7 @@ def test_both_languages_have_the_same_keys_and_fields():
 
 
 def test_no_key_is_defined_by_two_modules():
-    modules = (common, activations, saturation, dead_relu, playground)
-    total = sum(len(module.EN) for module in modules)
+    total = sum(len(module.EN) for module in STRING_MODULES)
     assert len(TABLES["en"]) == total
 
 
@@ -50,7 +50,7 @@ def test_language_switch_carries_across_pages(app_test):
     at = app_test("app.py").run()
     at.button_group[0].set_value("zh").run()
     assert at.title[0].value == Translator("zh")("app_title")
-    at.switch_page("pages/2_saturation.py").run()
+    at.switch_page("pages/saturation/page.py").run()
     assert not at.exception
     assert at.title[0].value.startswith(Translator("zh")("page_saturation"))
 
@@ -106,6 +106,10 @@ def test_home_links_every_page(app_test):
         (Setting("on", False), "maybe", False, "invalid"),
         (Setting("acts", ("relu",), choices=("relu", "tanh")), "relu,tanh", ["relu", "tanh"], None),
         (Setting("acts", ("relu",), choices=("relu", "tanh")), "relu,evil", ["relu"], "invalid"),
+        (Setting("acts", ("relu",), choices=("relu", "tanh")), "relu,relu,relu,tanh",
+         ["relu", "tanh"], None),
+        (Setting("acts", ("relu",), choices=("relu", "tanh")), "tanh,evil,tanh", ["tanh"],
+         "invalid"),
     ],
 )
 def test_url_settings_are_clamped_or_replaced(setting, text, expected, problem):
@@ -113,7 +117,7 @@ def test_url_settings_are_clamped_or_replaced(setting, text, expected, problem):
 
 
 def test_share_panel_gives_a_link_and_a_lesson_link_that_hides_controls(open_page):
-    at = open_page("pages/2_saturation.py", sat_depth="12", lock="sat_depth,sat_width,evil")
+    at = open_page("pages/saturation/page.py", sat_depth="12", lock="sat_depth,sat_width,evil")
     assert not at.exception
     css = " ".join(html.proto.body for html in at.get("html"))
     assert ".st-key-sat_depth" in css and ".st-key-sat_width" in css

@@ -4,7 +4,7 @@ import time
 
 import pytest
 
-PLAYGROUND = "pages/4_playground.py"
+PLAYGROUND = "pages/playground/page.py"
 
 SESSION_A = dict(pg_dataset="spiral", pg_classes="3", pg_layers="1", pg_units_1="5",
                  pg_seed="1", pg_lr="0.03")

@@ -271,3 +271,83 @@ def test_assert_gradients_catches_a_wrong_backward():
     with pytest.raises(AssertionError, match="dx off by relative error"):
         assert_gradients(WrongDense(3, 2, rng=0), np.ones((2, 3)))
     largest_error.update(saved)
+
+
+# --- bad input: sizes beyond the cap, and anything but real numbers -----------------------------
+@pytest.mark.parametrize(("make", "phrase"), [
+    (lambda: Dense(10**5, 10**5),
+     r"Dense\(100000, 100000\) would have 10,000,100,000 parameters; the limit is 6,000,000"),
+    (lambda: Maxout(10**4, 10**4, 64),
+     r"Maxout\(10000, 10000, pieces=64\) would have 6,400,640,000 parameters; the limit is"),
+])
+def test_oversized_layers_are_refused_before_allocating(make, phrase):
+    import tracemalloc
+
+    tracemalloc.start()
+    try:
+        with pytest.raises(ValueError, match=phrase):
+            make()
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000  # 75 / 48 GiB were about to be drawn
+
+
+def test_the_largest_allowed_layer_is_still_built():
+    assert Dense(5999, 1000, rng=0).W.shape == (5999, 1000)  # 5,999,000 + 1,000 = the limit
+
+
+NOT_REAL = [
+    (np.array([[1.0 + 2.0j, 0.5]]), r"complex numbers \(dtype complex128\)"),
+    (np.array([[1.0, None]], dtype=object), r"Python objects \(dtype object\)"),
+    (np.array([["1.0", "2.0"]]), r"text \(dtype <U3\)"),
+]
+
+
+@pytest.mark.parametrize(("x", "phrase"), NOT_REAL)
+def test_layers_softmax_and_losses_refuse_anything_but_real_numbers(x, phrase):
+    with pytest.raises(ValueError, match="Dense input must be real numbers, got " + phrase):
+        Dense(2, 3, rng=0).forward(x)
+    with pytest.raises(ValueError, match="Maxout input must be real numbers, got " + phrase):
+        Maxout(2, 3, rng=0).forward(x)
+    with pytest.raises(ValueError, match="^softmax input must be real numbers, got " + phrase):
+        softmax(x)
+    with pytest.raises(ValueError, match="log_softmax input must be real numbers, got " + phrase):
+        log_softmax(x)
+    with pytest.raises(ValueError, match="SoftmaxCrossEntropy logits must be real numbers"):
+        SoftmaxCrossEntropy().forward(x, [0])
+    with pytest.raises(ValueError, match="MSELoss predictions must be real numbers, got " + phrase):
+        MSELoss().forward(x, [[0.0, 0.0]])
+    with pytest.raises(ValueError, match="MSELoss targets must be real numbers, got " + phrase):
+        MSELoss().forward(np.zeros((1, 2)), x)
+
+
+def test_integers_booleans_and_extended_precision_are_real_numbers():
+    np.testing.assert_array_equal(softmax([0, 0]), [0.5, 0.5])
+    np.testing.assert_array_equal(softmax(np.array([True, True])), [0.5, 0.5])
+    np.testing.assert_array_equal(Dense(2, 2, rng=0).forward([[1, 2]]),
+                                  Dense(2, 2, rng=0).forward([[1.0, 2.0]]))
+    wide = np.array([[0.0, math.log(3)]], dtype=np.longdouble)
+    assert softmax(wide).dtype == log_softmax(wide).dtype == np.longdouble
+    assert SoftmaxCrossEntropy().forward(wide, [1]).dtype == np.longdouble
+    assert softmax(np.array([1.0, 2.0], dtype=np.float32)).dtype == np.float64
+
+
+@pytest.mark.parametrize(("logits", "y", "phrase"), [
+    (np.zeros((2, 3)), [0, 3], "class labels must be between 0 and 2 for a network with 3 outputs"),
+    (np.zeros((2, 3)), [0, -1], "class labels must be between 0 and 2"),
+    (np.zeros((2, 3)), [0, 0, 1], "the logits have 2 samples but y has 3 labels"),
+    (np.zeros((2, 3)), [0.5, 1], "class labels must be whole numbers"),
+    (np.zeros((2, 3)), ["a", "b"], "class labels must be whole numbers"),
+    (np.zeros((2, 3)), [[0, 1, 1], [1, 0, 0]], "one-hot labels must have exactly one 1 per row"),
+    (np.zeros(3), [0], r"SoftmaxCrossEntropy logits must be 2-D \(samples x classes\), got shape"),
+])
+def test_cross_entropy_refuses_bad_labels_with_what_is_wrong(logits, y, phrase):
+    with pytest.raises(ValueError, match=phrase):
+        SoftmaxCrossEntropy().forward(logits, y)
+
+
+def test_mse_refuses_targets_of_another_size():
+    with pytest.raises(ValueError, match=r"MSELoss: the predictions have shape \(2, 1\) but the "
+                                         r"targets have shape \(3,\)"):
+        MSELoss().forward(np.zeros((2, 1)), [1.0, 2.0, 3.0])

@@ -26,7 +26,7 @@ from nn_core import (
     standardize,
     train_test_split,
 )
-from tests.gradients import TOLERANCE, largest_error, record_error
+from tests.gradients import TOLERANCE, record_error
 
 
 def checked(model, X, y, case):
@@ -132,6 +132,44 @@ def test_predictions_of_a_regressor():
     assert MLP([1, 4, 2], task="regression").predict(X).shape == (10, 2)
     with pytest.raises(ValueError, match="predict_proba is for classification"):
         MLP([1, 4, 1], task="regression").predict_proba(X)
+
+
+def test_assigning_a_parameter_copies_into_the_flat_buffer(moons20):
+    X, y = moons20
+    model = MLP([2, 4, 2], "tanh", seed=0)
+    first = model.layers[0]
+    new_weights = np.full((2, 4), 0.25)
+    first.W = new_weights  # what a notebook user writes
+    assert np.shares_memory(first.W, model.theta)  # still the view the optimiser updates
+    np.testing.assert_array_equal(first.W, new_weights)
+    first.W[0, 0] = 7.0
+    assert new_weights[0, 0] == 0.25  # a copy was taken: the caller's array is untouched
+    before = first.W.copy()
+    fit(model, X, y, SGD(0.5), epochs=2)
+    assert not np.array_equal(first.W, before)  # training moved the assigned weights
+    model.layers[-1].b = [0.5, -0.5]  # lists of numbers are fine too
+    np.testing.assert_array_equal(model.theta[-2:], [0.5, -0.5])
+
+
+@pytest.mark.parametrize(("value", "phrase"), [
+    (np.zeros((3, 4)), r"Dense.W has shape \(2, 4\), got shape \(3, 4\)"),
+    (np.zeros(4 * 2), r"got shape \(8,\)"),
+    ("weights", "must be an array of numbers"),
+    (np.full((2, 4), np.nan), "must be finite"),
+])
+def test_assigning_a_parameter_of_another_shape_or_kind_is_refused(value, phrase):
+    model = MLP([2, 4, 2], seed=0)
+    before = model.theta.copy()
+    with pytest.raises(ValueError, match=phrase):
+        model.layers[0].W = value
+    np.testing.assert_array_equal(model.theta, before)
+
+
+def test_a_prelu_slope_assignment_stays_in_the_buffer():
+    model = MLP([2, 3, 2], "prelu", seed=0)
+    prelu = model.layers[1]
+    prelu.alpha = [0.1]
+    assert np.shares_memory(prelu.alpha, model.theta) and prelu.alpha[0] == 0.1
 
 
 def test_same_seed_same_network():
@@ -392,6 +430,8 @@ def test_absurd_network_is_refused_before_allocating():
     (np.empty((0, 2)), np.empty(0), "X is empty"),
     ([1.0, 2.0], [0], "X must be 2-D"),
     ([["a", "b"]], [0], "X must be a table of numbers"),
+    ([[1.0 + 2.0j, 0.0]], [0], "X must be real numbers, got complex numbers"),
+    ([[0.0, 1.0], [2.0]], [0, 1], "X must be a table of numbers with rows of equal length"),
     ([[0.0, 1.0]], [2], "class labels must be between 0 and 1 for a network with 2 outputs"),
     ([[0.0, 1.0]], [-1], "class labels must be between 0 and 1"),
     ([[0.0, 1.0]], [0.5], "class labels must be whole numbers"),
@@ -444,8 +484,204 @@ def test_bad_fit_settings(kwargs, phrase, moons200):
         fit(MLP([2, 4, 2]), X, y, Adam(), **settings)
 
 
-def test_gradient_checks_stayed_far_below_the_tolerance():
-    # Runs last in this file: every check above was recorded in ``largest_error``.
-    assert largest_error["error"] < TOLERANCE
-    print(f"\nlargest gradient-check relative error so far: {largest_error['error']:.3g} "
-          f"({largest_error['case']})")
+# --- gradient_check: a full check for small models, a sample or a refusal for large ones -------
+def count_loss_calls(model, monkeypatch):
+    calls = []
+    loss = model.loss
+    monkeypatch.setattr(model, "loss", lambda *args, **kw: calls.append(1) or loss(*args, **kw))
+    return calls
+
+
+def test_gradient_check_checks_every_parameter_of_a_small_model(moons20, monkeypatch):
+    X, y = moons20
+    model = MLP([2, 6, 5, 2], "tanh", seed=1)
+    calls = count_loss_calls(model, monkeypatch)
+    checked(model, X, y, "MLP tanh, every parameter")
+    assert len(calls) == 1 + 2 * model.n_parameters  # backprop, then two passes per parameter
+
+
+def test_gradient_check_samples_a_model_beyond_its_budget(moons20, monkeypatch):
+    import nn_core.gradcheck
+
+    X, y = moons20
+    monkeypatch.setattr(nn_core.gradcheck, "GRADCHECK_BUDGET", 2_000_000)
+    model = MLP([2, 40, 40, 2], "tanh", seed=1)  # 1,842 parameters: 136 million for all of them
+    calls = count_loss_calls(model, monkeypatch)
+    error = checked(model, X, y, "MLP tanh, a sample")
+    checked_entries = (len(calls) - 1) // 2
+    assert 6 <= checked_entries <= 2_000_000 // (2 * 20 * 1842) + 6  # the budget, >= 1 per array
+    assert gradient_check(model, X, y, seed=0) == error  # the sample follows the seed
+    sigmoid = model.layers[1]  # and a wrong backward is still caught on a sample
+    monkeypatch.setattr(sigmoid, "backward", lambda dout: 1.05 * dout * sigmoid.derivative(
+        sigmoid.x))
+    assert gradient_check(model, X, y) > 1e-3
+
+
+def test_gradient_check_refuses_what_it_cannot_finish_in_seconds():
+    X = np.random.default_rng(0).normal(size=(20, 512))
+    y = np.arange(20) % 2
+    model = MLP([512] + [512] * 20 + [2], "tanh")  # the largest demo: 5.26 million parameters
+    start = time.perf_counter()
+    with pytest.raises(ValueError, match=r"gradient_check cannot finish in seconds here: "
+                                         r"5,\d{3},\d{3} parameters on 20 rows .* even one "
+                                         r"parameter from each of the 42 arrays exceeds the "
+                                         r"budget .*; check fewer rows \(e.g. X\[:2\], y\[:2\]\) "
+                                         r"or a smaller network with the same kinds of layers"):
+        gradient_check(model, X, y)
+    assert time.perf_counter() - start < 1.0
+
+
+def test_gradient_check_suggests_fewer_rows_when_that_is_enough(moons20, monkeypatch):
+    import nn_core.gradcheck
+
+    X, y = moons20
+    monkeypatch.setattr(nn_core.gradcheck, "GRADCHECK_BUDGET", 100_000)
+    with pytest.raises(ValueError, match=r"check fewer rows \(e.g. X\[:6\], y\[:6\]\)"):
+        gradient_check(MLP([2, 32, 32, 2]), X, y)
+
+
+# --- what the history measures, and what fit reuses ----------------------------------------------
+def test_batches_history_is_the_mean_of_the_batch_losses_as_trained(moons200):
+    # The oracle: fit's loop by hand (the documented batches: one seeded permutation per
+    # epoch, consecutive slices of it), recording each batch's loss before its step.
+    X, y = moons200
+    by_hand, optimizer, rng = MLP([2, 8, 2], seed=4), Adam(0.01), np.random.default_rng(7)
+    losses, accuracies = [], []
+    for _ in range(3):
+        order = rng.permutation(len(X))
+        total, correct = 0.0, 0
+        for start in range(0, len(X), 48):  # 48 does not divide 200: the last batch has 8 rows
+            batch = order[start:start + 48]
+            total += by_hand.loss(X[batch], y[batch]) * len(batch)
+            correct += np.sum(np.argmax(by_hand.forward(X[batch]), axis=1) == y[batch])
+            by_hand.loss(X[batch], y[batch])
+            by_hand.backward()
+            optimizer.step([by_hand.theta], [by_hand.grad])
+        losses.append(total / len(X))
+        accuracies.append(correct / len(X))
+    model = MLP([2, 8, 2], seed=4)
+    history = fit(model, X, y, Adam(0.01), epochs=3, batch_size=48, seed=7, history="batches")
+    np.testing.assert_allclose(history.train_loss, losses, rtol=1e-14)
+    np.testing.assert_array_equal(history.train_accuracy, accuracies)
+    np.testing.assert_array_equal(model.theta, by_hand.theta)
+
+
+def test_the_history_mode_changes_what_is_recorded_not_the_training(moons200):
+    X, y = moons200
+    X_val, y_val = make_dataset("moons", n_samples=50, noise=0.1, seed=9)
+    runs = {}
+    for mode in ("exact", "batches"):
+        model = MLP([2, 8, 8, 2], seed=0)
+        runs[mode] = fit(model, X, y, Adam(0.01), epochs=4, batch_size=32, X_val=X_val,
+                         y_val=y_val, history=mode), model.theta.copy()
+    (exact, theta_exact), (batches, theta_batches) = runs["exact"], runs["batches"]
+    np.testing.assert_array_equal(theta_exact, theta_batches)
+    assert exact.val_loss == batches.val_loss and exact.val_accuracy == batches.val_accuracy
+    assert exact.train_loss != batches.train_loss
+    last = MLP([2, 8, 8, 2], seed=0)
+    last.theta[...] = theta_exact
+    assert exact.train_loss[-1] == last.loss(X, y)  # exact: the whole set, final weights
+
+
+def test_full_batch_batches_history_is_the_loss_before_each_step(moons200):
+    X, y = moons200
+    exact = fit(MLP([2, 8, 2], seed=1), X, y, SGD(0.1), epochs=5)
+    batches = fit(MLP([2, 8, 2], seed=1), X, y, SGD(0.1), epochs=5, history="batches")
+    start = MLP([2, 8, 2], seed=1).loss(X, y)
+    np.testing.assert_array_equal(batches.train_loss, [start] + exact.train_loss[:-1])
+
+
+def test_full_batch_reuses_the_evaluation_and_gives_the_same_numbers(moons200, monkeypatch):
+    X, y = moons200
+    plain = fit(MLP([2, 8, 2], "tanh", seed=2), X, y, Adam(0.01), epochs=6,
+                callback=lambda *args: False)  # a callback: nothing is reused
+    model = MLP([2, 8, 2], "tanh", seed=2)
+    passes = []
+    forward = model.forward
+    monkeypatch.setattr(model, "forward", lambda *a, **kw: passes.append(1) or forward(*a, **kw))
+    reused = fit(model, X, y, Adam(0.01), epochs=6)
+    assert reused == plain
+    assert len(passes) == 1 + 6  # the start, then one per epoch (was two per epoch)
+
+
+def test_evaluate_in_chunks_gives_the_whole_set_loss_and_accuracy(moons200):
+    from nn_core import evaluate
+
+    X, y = moons200
+    model = MLP([2, 600, 600, 2], seed=3)  # ~1 MB of temporaries per 109 rows: 2 chunks
+    loss, accuracy = evaluate(model, X, y)
+    assert loss == pytest.approx(model.loss(X, y), rel=1e-14)
+    assert accuracy == np.mean(model.predict(X) == y)
+
+
+def test_unknown_history_mode_is_refused(moons200):
+    X, y = moons200
+    with pytest.raises(ValueError, match="unknown history 'fast'; choose one of: exact, batches"):
+        fit(MLP([2, 4, 2]), X, y, Adam(), epochs=1, history="fast")
+
+
+def test_batches_history_reports_divergence_too(moons200):
+    X, y = moons200
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        history = fit(MLP([2, 16, 16, 2], "relu"), X * 1e200, y, SGD(1e6), epochs=20,
+                      batch_size=32, history="batches")
+    assert history.diverged and "NaN or infinite" in history.reason
+
+
+# --- BLAS threads ----------------------------------------------------------------------------
+def blas_threads():
+    from threadpoolctl import threadpool_info
+
+    return max(pool["num_threads"] for pool in threadpool_info() if pool["user_api"] == "blas")
+
+
+@pytest.fixture
+def two_blas_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    with threadpoolctl.threadpool_limits(2, user_api="blas"):
+        if blas_threads() < 2:
+            pytest.skip("this BLAS runs one thread only")
+        yield
+
+
+def test_small_networks_train_on_one_blas_thread_and_the_setting_comes_back(moons200,
+                                                                            two_blas_threads):
+    X, y = moons200
+    seen = []
+    fit(MLP([2, 8, 2]), X, y, Adam(), epochs=2, callback=lambda *a: seen.append(blas_threads()))
+    assert seen == [1, 1] and blas_threads() == 2
+    fit(MLP([2, 600, 600, 2]), X, y, Adam(), epochs=1,  # 200 x 600 x 600: large, left alone
+        callback=lambda *a: seen.append(blas_threads()))
+    assert seen[-1] == 2
+
+
+def test_a_fit_during_another_leaves_the_limit_to_the_one_that_set_it(moons200,
+                                                                        two_blas_threads):
+    import threading
+
+    X, y = moons200
+    seen = []
+
+    def train_another_fit_meanwhile(epoch, history, model):  # while this fit holds the limit
+        worker = threading.Thread(target=fit, args=(MLP([2, 8, 2]), X, y, Adam()),
+                                  kwargs={"epochs": 2})
+        worker.start()
+        worker.join(timeout=60)
+        seen.append(blas_threads())
+
+    fit(MLP([2, 8, 2]), X, y, Adam(), epochs=1, callback=train_another_fit_meanwhile)
+    assert seen == [1]  # the inner fit, ending first, did not restore two threads
+    assert blas_threads() == 2  # the fit that set the limit restored it
+
+
+def test_a_single_threaded_process_is_never_toggled(moons200, monkeypatch):
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    from nn_core.training import single_blas_thread
+
+    X, y = moons200
+    with threadpoolctl.threadpool_limits(1, user_api="blas"):  # what the app does at start
+        blas = single_blas_thread._blas_libraries()
+        monkeypatch.setattr(type(blas), "limit", lambda *a, **kw: pytest.fail("toggled"))
+        fit(MLP([2, 8, 2]), X, y, Adam(), epochs=2)
+        assert blas_threads() == 1

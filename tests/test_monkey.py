@@ -86,14 +86,14 @@ class Page(NamedTuple):
 
 
 PAGES = {
-    "home": Page("app.py", 5, link_rate=0.5),  # language, projector mode, and the links
-    "activations": Page("pages/1_activations.py", 20),
-    "saturation": Page("pages/2_saturation.py", 12,
+    "home": Page("pages/home/page.py", 5, link_rate=0.5),  # language, projector mode, and the links
+    "activations": Page("pages/activations/page.py", 20),
+    "saturation": Page("pages/saturation/page.py", 12,
                        # Opened with a small batch and width so that most steps take a fraction
                        # of a second; the sliders still reach their maxima.
                        {"sat_width": 64, "sat_batch": 128}),
-    "dead_relu": Page("pages/3_dead_relu.py", 20),
-    "playground": Page("pages/4_playground.py", 20),
+    "dead_relu": Page("pages/dead_relu/page.py", 20),
+    "playground": Page("pages/playground/page.py", 20),
 }
 # Hypothesis examples per page: 5 x (5 + 20 + 12 + 20 + 20) = 385 steps in all.
 EXAMPLES = int(os.environ.get("MONKEY_EXAMPLES", 5))
@@ -460,7 +460,7 @@ def test_monkey(open_page, page, data):
 FOUND = [
     # scikit-learn's MLPRegressor raises "Solver produced non-finite parameter weights" when
     # plain SGD diverges on a regression set; the comparison tool does not catch it.
-    pytest.param("pages/4_playground.py", [
+    pytest.param("pages/playground/page.py", [
         ("pg_dataset", "Sine curve (regression)"),
         ("pg_optimizer", ["SGD"]),
         ("pg_lr", "1"),

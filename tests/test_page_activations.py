@@ -2,21 +2,36 @@
 tampered links, and the data behind the charts."""
 
 
+from contextlib import contextmanager
+
 import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from nn_core import ACTIVATIONS, get_activation
-from nn_core.explore import maxout_approximation, relu_units_curve
-from ui.controls.activations import (
-    BETA, ELU_ALPHA, HALF_RANGE, LEAKY_ALPHA, LOGIT, MAXOUT_PIECES, OVERFLOW_SHIFT, PRELU_ALPHA,
-    TEMPERATURE, UNIT_BIAS, UNIT_OUTPUT, UNIT_WEIGHT,
+from nn_core.experiments import zero_centred
+from nn_core.experiments.explore import fit_relu_units, maxout_approximation, relu_units_curve
+from pages.activations import strings, work
+from pages.activations.controls import (
+    BETA,
+    DEFAULT_UNITS,
+    ELU_ALPHA,
+    HALF_RANGE,
+    LEAKY_ALPHA,
+    LOGIT,
+    MAXOUT_PIECES,
+    OVERFLOW_SHIFT,
+    PRELU_ALPHA,
+    SETTINGS,
+    TEMPERATURE,
+    UNIT_BIAS,
+    UNIT_OUTPUT,
+    UNIT_WEIGHT,
 )
+from tests.apptest_helpers import chart_frames, chart_spec, chart_titles, setting_label
 from ui.strings import Translator
-from ui.strings import activations as strings
-from tests.apptest_helpers import chart_frames, chart_spec
 
-PAGE = "pages/1_activations.py"
+PAGE = "pages/activations/page.py"
 EN, ZH = Translator("en"), Translator("zh")
 
 
@@ -24,10 +39,15 @@ def open_page(repo_root, tab=None, lang="en", **query):
     """Run the app, switch to the activations page (with URL parameters), optionally
     open one of its tabs by key ("softmax", "maxout", ...)."""
     at = AppTest.from_file(str(repo_root / "app.py"), default_timeout=30)
-    at.query_params["lang"] = lang
-    for key, value in query.items():
-        at.query_params[key] = value
+    query = {"lang": lang, **query}
+
+    def set_query():
+        for key, value in query.items():
+            at.query_params[key] = value
+
+    set_query()
     at.run()
+    set_query()  # the home page's run wrote its own URL; a link carries the page's parameters
     at.switch_page(PAGE).run()
     if tab is not None:
         at.session_state["act_tab"] = Translator(lang)(f"act_tab_{tab}")
@@ -52,6 +72,12 @@ def series(frame, label, kind="curve"):
     return rows["x"].to_numpy(), rows["y"].to_numpy()
 
 
+def query_value(at, key):
+    """One URL parameter as text (AppTest may hold it as a one-element list)."""
+    value = at.query_params[key]
+    return value[0] if isinstance(value, list) else value
+
+
 def warnings_text(at):
     return " ".join(w.value for w in at.warning)
 
@@ -62,6 +88,13 @@ def test_both_languages_have_the_same_prefixed_keys():
     assert strings.EN.keys() == strings.ZH.keys()
     assert all(key.startswith("act_") for key in strings.EN)
     assert all(text.strip() for text in [*strings.EN.values(), *strings.ZH.values()])
+
+
+def test_the_fit_delta_starts_with_its_number_in_both_languages():
+    # st.metric reads the arrow's direction (and with "inverse", its colour) from the sign
+    # at the start of the delta: a falling error must show a green arrow pointing down.
+    for t in (EN, ZH):
+        assert t("act_fit_delta", change="-0.2692").startswith("-0.2692")
 
 
 # --- comparison tab -------------------------------------------------------------------------
@@ -173,22 +206,92 @@ def test_linear_tab_shows_the_collapse(repo_root):
     assert errors[1] < errors[0]  # with a ReLU the fit is better
 
 
-def test_relu_units_tab_and_fit_button(repo_root):
+def unit_sliders(at):
+    """The nine unit sliders as rows (w, b, v), as the fit takes them."""
+    return tuple(tuple(at.slider(key=f"act_unit_{i}_{part}").value for i in range(3))
+                 for part in "wbv")
+
+
+def test_relu_units_sliders_draw_the_sum_of_hinges(repo_root):
     at = open_page(repo_root, tab="relu_units")
-    for i in range(3):
-        for key, bounds in (("w", UNIT_WEIGHT), ("b", UNIT_BIAS), ("v", UNIT_OUTPUT)):
-            for value in bounds:
-                at.slider(key=f"act_unit_{i}_{key}").set_value(value).run()
-                assert not at.exception
-    # every unit now has w = 2, b = 4, v = 2: y = 3 * 2 * relu(2x + 4)
+    for key, bounds in (("w", UNIT_WEIGHT), ("b", UNIT_BIAS), ("v", UNIT_OUTPUT)):
+        for value in bounds:
+            at.slider(key=f"act_unit_0_{key}").set_value(value).run()
+            assert not at.exception
     x, y = series(chart_data(at, 0), EN("act_series_sum"))
-    expected = relu_units_curve([2.0] * 3, [4.0] * 3, [2.0] * 3, n_points=len(x))
+    expected = relu_units_curve(*unit_sliders(at), n_points=len(x))
+    assert unit_sliders(at)[0][0] == 2.0 and unit_sliders(at)[2][0] == 2.0
     np.testing.assert_allclose(y, expected.output)
     assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_fit_it_for_me_fits_the_units_shown_and_moves_their_sliders(repo_root):
+    at = open_page(repo_root, tab="relu_units")
+    start = tuple(zip(*DEFAULT_UNITS, strict=True))  # rows (w, b, v)
+    assert unit_sliders(at) == start
+    assert at.metric[0].value == "0.2746"  # the student's error in the issue: 0.27
     at.button(key="act_fit_button").click().run()
     assert not at.exception
-    assert len(at.get("vega_lite_chart")) == 3  # yours, the trained fit, the loss
-    assert float(at.metric[1].value) < 0.01
+    fitted = unit_sliders(at)
+    expected = fit_relu_units(3, start=start)
+    assert fitted == expected.rows and fitted != start
+    assert all(value == round(value, 2) for row in fitted for value in row)  # on the step grid
+    # like with like: the chart and the metric are the student's own curve, now at the fit
+    x, y = series(chart_data(at, 0), EN("act_series_sum"))
+    np.testing.assert_array_equal(y, relu_units_curve(*fitted).output)
+    assert at.metric[0].value == f"{expected.error:.4f}" == "0.0054"
+    assert at.metric[0].proto.delta.startswith("-0.2692")
+    said = " ".join(md.value for md in at.markdown)
+    assert EN("act_fit_before", before="0.2746", after="0.0054", n=201) in said
+    # the bigger network is a separate, labelled comparison with its own error
+    assert chart_titles(at)[1] == EN("act_chart_comparison", k=8)
+    assert float(at.metric[1].value) < expected.error / 5
+    # the link now carries the fitted sliders
+    assert query_value(at, "act_unit_2_b") == str(fitted[1][2])
+    # once the student moves a slider, the comparison no longer describes the curve shown
+    at.slider(key="act_unit_0_w").set_value(0.5).run()
+    assert not at.metric[0].proto.delta
+    assert at.info[0].value == EN("act_fit_moved", after="0.0054")
+    assert len(at.get("vega_lite_chart")) == 1
+
+
+def test_a_value_between_two_slider_steps_is_snapped_so_the_slider_shows_what_is_plotted(
+        repo_root):
+    at = open_page(repo_root, tab="relu_units", act_unit_0_w="0.123", act_unit_1_b="1e-9")
+    assert unit_sliders(at)[0][0] == 0.1 and unit_sliders(at)[1][1] == 0.0
+    x, y = series(chart_data(at, 0), EN("act_series_sum"))
+    np.testing.assert_array_equal(y, relu_units_curve(*unit_sliders(at)).output)
+    assert query_value(at, "act_unit_0_w") == "0.1"
+    at.session_state["act_tab"] = EN("act_tab_zero_centred")
+    at.session_state["act_zc_lr"] = 0.15000000000000002  # as floating-point steps come out
+    at.run()
+    assert at.slider(key="act_zc_lr").value == 0.15
+    assert query_value(at, "act_zc_lr") == "0.15"
+
+
+def test_heavy_work_takes_a_turn_only_when_its_result_is_missing(repo_root, monkeypatch):
+    turns = []
+
+    @contextmanager
+    def recording_turn(t):
+        turns.append(t("admission_waiting", position=1, running=0))
+        yield None
+
+    monkeypatch.setattr(work, "turn", recording_turn)
+    at = open_page(repo_root, tab="properties")
+    assert len(turns) == 1  # the relative-cost timing
+    at.run()
+    at.session_state["act_tab"] = EN("act_tab_linear")
+    at.run()
+    at.run()
+    assert len(turns) == 2  # the linear-collapse training, once
+    at.session_state["act_tab"] = EN("act_tab_relu_units")
+    at.run()
+    assert len(turns) == 2
+    at.button(key="act_fit_button").click().run()
+    at.run()
+    assert len(turns) == 3  # the fit, once per press
+    assert not at.exception
 
 
 def test_maxout_tab_every_target_and_piece_count(repo_root):
@@ -200,6 +303,48 @@ def test_maxout_tab_every_target_and_piece_count(repo_root):
             assert not at.exception
             x, y = series(chart_data(at, 0), EN("act_series_maxout"))
             np.testing.assert_allclose(y, maxout_approximation(target, pieces).output)
+
+
+def test_zero_centred_tab_shows_both_descents_with_their_step_counts(repo_root):
+    at = open_page(repo_root, tab="zero_centred")
+    assert chart_titles(at) == [EN("act_zc_chart_sigmoid"), EN("act_zc_chart_tanh")]
+    steps = {m.label: [] for m in at.metric}
+    for m in at.metric:
+        steps[m.label].append(m.value)
+    sigmoid_steps, tanh_steps = (int(v.replace(",", "")) for v in steps[EN("act_zc_metric_steps")])
+    assert tanh_steps < sigmoid_steps  # default settings: tanh reaches w* sooner
+    assert steps[EN("act_zc_metric_one_sign")][0] == "100%"
+    paths = zero_centred.compare_descents(0.5, (-2.0, 2.0))
+    assert (sigmoid_steps, tanh_steps) == (paths["sigmoid"].steps_to_optimum,
+                                           paths["tanh"].steps_to_optimum)
+    drawn = chart_data(at, 0)
+    drawn = drawn[drawn["kind"] == "path"].sort_values("order")
+    np.testing.assert_array_equal(drawn[["w1", "w2"]].to_numpy(), paths["sigmoid"].path)
+    assert spec_of(at, 1)["layer"][0]["encoding"]["x"]["scale"]["domain"] == list(
+        zero_centred.zero_centred_lesson(0.5, (-2.0, 2.0)).view)
+    at.slider(key="act_zc_lr").set_value(1.0).run()
+    at.slider(key="act_zc_w1").set_value(3.0).run()
+    assert not at.exception
+    assert query_value(at, "act_zc_lr") == "1.0"
+    faster = zero_centred.compare_descents(1.0, (3.0, 2.0))
+    assert at.metric[0].value == f"{faster['sigmoid'].steps_to_optimum:,}"
+
+
+def test_properties_tab_shows_the_same_in_pytorch_with_the_current_values(repo_root):
+    at = open_page(repo_root, tab="properties", act_names="leaky_relu,swish,relu",
+                   act_leaky_alpha="0.05", act_swish_beta="2.5", act_code_name="leaky_relu")
+    said = " ".join(md.value for md in at.markdown)
+    for call in ("nn.LeakyReLU(negative_slope=0.05)", "x * torch.sigmoid(2.5 * x)", "nn.ReLU()"):
+        assert EN("act_torch_call", call=call) in said
+    code = " ".join(block.value for block in at.code)
+    assert "y = F.leaky_relu(x, negative_slope=0.05)" in code
+    assert EN("act_torch_note_leaky_relu") in said
+
+
+def test_a_link_naming_an_activation_twice_draws_it_once(repo_root):
+    at = open_page(repo_root, tab="properties", act_names="relu,relu,relu,tanh")
+    assert not at.exception and not at.warning
+    assert list(at.dataframe[0].value[EN("act_col_activation")]) == ["ReLU", "Tanh"]
 
 
 def test_settings_survive_a_tab_switch(repo_root):
@@ -224,7 +369,7 @@ def test_chinese_page(repo_root):
     spec = spec_of(at, 1)
     assert spec["title"] == ZH("act_chart_slopes")
     assert at.slider(key="act_half_range").label == ZH("act_half_range")
-    for tab in ("properties", "softmax", "linear", "relu_units", "maxout"):
+    for tab in ("properties", "zero_centred", "softmax", "linear", "relu_units", "maxout"):
         at.session_state["act_tab"] = ZH(f"act_tab_{tab}")
         at.run()
         assert not at.exception, tab
@@ -235,10 +380,13 @@ def test_projector_mode_draws_thicker_lines(repo_root):
     spec = spec_of(at, 0)
     assert spec["layer"][0]["mark"]["strokeWidth"] == 4.5
     assert spec["config"]["axis"]["labelFontSize"] == 18
-    for tab in ("softmax", "maxout"):
+    for tab in ("softmax", "maxout", "zero_centred"):
         at.session_state["act_tab"] = EN(f"act_tab_{tab}")
         at.run()
         assert not at.exception
+    spec = spec_of(at, 0)  # the descent panels stay square and fit their columns
+    assert spec["width"] == spec["height"] == 420  # 340 enlarged, up to a column's width
+    assert spec["config"]["axis"]["labelFontSize"] == 18
 
 
 def test_settings_come_from_the_url(repo_root):
@@ -253,11 +401,14 @@ def test_settings_come_from_the_url(repo_root):
     ("act_half_range", "10000"), ("act_half_range", "banana"), ("act_names", "relu,banana"),
     ("act_temperature", "0"), ("act_maxout_pieces", "10000"), ("act_overflow_shift", "nan"),
     ("act_elu_alpha", "-5"), ("act_gelu_approximate", "maybe"), ("act_code_name", "relux"),
-    ("act_unit_0_w", "1e308"),
+    ("act_unit_0_w", "1e308"), ("act_zc_lr", "5"), ("act_zc_w2", "nan"),
 ])
 def test_tampered_url_values_give_a_notice(repo_root, key, value):
     at = open_page(repo_root, **{key: value})
-    assert key in warnings_text(at)
+    # The notice names the control as its label does, not by its URL key.
+    setting = next(setting for setting in SETTINGS if setting.key == key)
+    assert setting.display_name(EN) in warnings_text(at)
+    assert key not in warnings_text(at)
     assert len(at.get("vega_lite_chart")) == 2
 
 
@@ -272,4 +423,5 @@ def test_a_link_opens_the_lesson_it_names_and_the_open_lesson_is_in_the_url(open
     tampered = open_page(PAGE, act_lesson="<script>")
     assert not tampered.exception
     assert tampered.session_state["act_tab"] == Translator("en")("act_tab_compare")
-    assert any("act_lesson" in warning.value for warning in tampered.warning)
+    label = setting_label("act_lesson", Translator("en"))
+    assert any(label in warning.value for warning in tampered.warning)

@@ -1,12 +1,25 @@
-"""The dead-ReLU page under AppTest: controls by key, the data behind the charts, both languages,
-projector mode and tampered links."""
+"""The dead-ReLU page under AppTest: controls by key, the data behind the charts, the suggested
+lesson, training once per request through the server's admission, both languages, projector
+mode and tampered links."""
 
+import threading
+import time
 
+from pages.dead_relu import strings
+from pages.dead_relu.results import RESULTS_KEY
+from tests.apptest_helpers import (
+    chart_data,
+    chart_spec,
+    chart_titles,
+    open_app_page,
+    setting_label,
+)
+from ui.admission import HEAVY_CAPACITY, HEAVY_WORK
+from ui.strings import Translator
 
-from ui.strings import dead_relu as strings
-from tests.apptest_helpers import chart_data, chart_spec, chart_titles, open_app_page
+EN = Translator("en")
 
-PAGE = "pages/3_dead_relu.py"
+PAGE = "pages/dead_relu/page.py"
 TIMEOUT = 30  # seconds: the page trains a network (compare mode trains two)
 
 
@@ -39,12 +52,12 @@ def test_default_page_trains_and_draws_every_chart():
     assert at.title[0].value == "Dead ReLUs"
     assert chart_titles(at) == [
         "Fraction of dead units per layer", "Training accuracy", "Training loss",
-        "Activity of each unit, layer 1 · ReLU", "Pre-activations of unit 1, layer 1 · ReLU",
+        "Points with z > 0 per unit, layer 1 · ReLU", "Pre-activations of unit 1, layer 1 · ReLU",
     ]
     _, dead = chart_by_title(at, "Fraction of dead units")
     assert len(dead) == 2 * 101  # two layers, initialisation + 100 epochs
     assert dead["dead_fraction"].between(0, 1).all()
-    _, heat = chart_by_title(at, "Activity of each unit")
+    _, heat = chart_by_title(at, "Points with z > 0")
     assert heat["unit"].nunique() == 32 and heat["epoch"].nunique() <= 100
     _, hist = chart_by_title(at, "Pre-activations")
     assert hist["count"].sum() == 2 * 300  # every training point, before and after
@@ -54,20 +67,21 @@ def test_default_page_trains_and_draws_every_chart():
 
 def test_the_summary_agrees_with_the_heatmap():
     at = open_page(dead_lr="0.3")
-    _, heat = chart_by_title(at, "Activity of each unit")
+    _, heat = chart_by_title(at, "Points with z > 0")
     last = heat[heat["epoch"] == heat["epoch"].max()]
     dead_in_heatmap = int((last["rate"] == 0).sum())
     assert summary(at).iloc[0]["Dead at the end"] == f"{dead_in_heatmap} / 32"
     assert dead_in_heatmap > 0
 
 
-def test_chart_options_do_not_retrain():
+def test_chart_options_and_an_unchanged_train_do_not_retrain():
     at = open_page()
-    results = at.session_state["dead_results"]
+    results = at.session_state[RESULTS_KEY]
     at.slider(key="dead_unit").set_value(5).run()
     at.select_slider(key="dead_layer").set_value(2).run()
+    at.button(key="dead_train").click().run()  # the same settings: the same run
     assert not at.exception
-    assert at.session_state["dead_results"] is results
+    assert at.session_state[RESULTS_KEY] is results
     assert "Pre-activations of unit 5, layer 2 · ReLU" in chart_titles(at)
 
 
@@ -75,13 +89,40 @@ def test_changed_settings_are_stale_until_train_is_pressed():
     at = open_page()
     at.slider(key="dead_width").set_value(8).run()
     assert "changed" in at.info[0].value
-    _, heat = chart_by_title(at, "Activity of each unit")
+    _, heat = chart_by_title(at, "Points with z > 0")
     assert heat["unit"].nunique() == 32  # still the old run
     at.button(key="dead_train").click().run()
     assert not at.exception and not at.info
-    _, heat = chart_by_title(at, "Activity of each unit")
+    _, heat = chart_by_title(at, "Points with z > 0")
     assert heat["unit"].nunique() == 8
     assert at.query_params["dead_width"] == "8"
+
+
+def test_the_suggested_lesson_kills_relu_and_shows_leaky_units_still_learning():
+    at = open_page(dead_width="8")
+    at.button(key="dead_lesson").click().run()
+    assert not at.exception and not at.error  # nothing diverges
+    state = at.session_state
+    assert (state["dead_lr"], state["dead_bias"], state["dead_compare"]) == ("0.3", -0.5, True)
+    assert state["dead_width"] == 32 and state["dead_alternative"] == "leaky_relu"
+    relu, leaky = state[RESULTS_KEY][1]
+    assert relu.dead_fraction[-1].mean() > 0.7 and leaky.dead_total_final == 0
+    assert leaky.final_accuracy > relu.final_accuracy + 0.2
+    assert "current settings" in at.caption[0].value  # trained by the click
+    # Leaky ReLU's box counts the units with every point on the negative side...
+    metrics = {metric.label: metric.value for metric in at.metric}
+    assert metrics["Negative side only"] == f"{int(leaky.negative_only_final.sum())} / 64"
+    # ...and its heatmap paints them orange, not black: their slope there is alpha.
+    spec, heat = chart_by_title(at, "Points with z > 0 per unit, layer 1 · Leaky ReLU")
+    assert '"#E69F00"' in str(spec).replace("'", '"')
+    assert (heat["rate"] == 0).any()
+    # The chosen unit's histogram says how much of it is on the negative side, at slope alpha.
+    unit = int(leaky.positive_share[0, -1].argmin()) + 1  # the most negative unit of layer 1
+    at.slider(key="dead_unit").set_value(unit).run()
+    spec, _ = chart_by_title(at, f"Pre-activations of unit {unit}, layer 1 · Leaky ReLU")
+    share = 1.0 - leaky.positive_share[0, -1, unit - 1]
+    assert spec["layer"][0]["title"]["subtitle"] == EN("dead_hist_subtitle", share=f"{share:.0%}",
+                                                       slope="0.01")
 
 
 def test_high_learning_rate_and_negative_bias_kill_relu_but_not_leaky_relu():
@@ -137,9 +178,11 @@ def test_out_of_range_links_are_clamped_with_a_notice():
     notices = [warning.value for warning in at.warning]
     assert len(notices) == len(CLAMPED)
     for key, (text, fixed) in CLAMPED.items():
-        assert any(key in notice and text in notice for notice in notices)
+        label = setting_label(key, Translator("en"))
+        assert any(label in notice and text in notice for notice in notices)
+        assert not any(key in notice for notice in notices)  # no raw URL keys
         assert at.session_state[key] == fixed
-    _, heat = chart_by_title(at, "Activity of each unit, layer 5")
+    _, heat = chart_by_title(at, "Points with z > 0 per unit, layer 5")
     assert heat["unit"].nunique() == 64
 
 
@@ -153,7 +196,8 @@ def test_unreadable_links_fall_back_to_the_defaults_with_a_notice():
     at = open_page(**UNREADABLE)
     notices = [warning.value for warning in at.warning]
     assert len(notices) == len(UNREADABLE)
-    assert all(any(key in notice for notice in notices) for key in UNREADABLE)
+    assert all(any(setting_label(key, Translator("en")) in notice for notice in notices)
+               for key in UNREADABLE)
     assert at.session_state["dead_lr"] == "0.01" and at.session_state["dead_dataset"] == "moons"
     assert len(at.get("vega_lite_chart")) == 5
 
@@ -161,6 +205,35 @@ def test_unreadable_links_fall_back_to_the_defaults_with_a_notice():
 def test_the_smallest_network_draws_without_error():
     at = open_page(dead_depth="1", dead_width="2", dead_epochs="10")
     assert not at.warning
-    _, heat = chart_by_title(at, "Activity of each unit, layer 1")
+    _, heat = chart_by_title(at, "Points with z > 0 per unit, layer 1")
     assert heat["unit"].nunique() == 2 and heat["epoch"].nunique() == 11
     assert len(summary(at)) == 1
+
+
+def test_a_training_from_a_link_waits_its_turn_and_a_cached_one_does_not():
+    query = dict(dead_width="6", dead_epochs="10", dead_seed="4321")  # trained nowhere else
+    held = 0
+    try:
+        for _ in range(HEAVY_CAPACITY):  # the class's work fills every slot
+            assert HEAVY_WORK.acquire()
+            held += 1
+        opened = {}
+        visit = threading.Thread(target=lambda: opened.update(at=open_page(**query)))
+        visit.start()
+        deadline = time.monotonic() + 30
+        while HEAVY_WORK.waiting != 1:  # queued, not training
+            assert time.monotonic() < deadline and visit.is_alive()
+            time.sleep(0.02)
+        HEAVY_WORK.release()
+        held -= 1
+        visit.join(timeout=60)
+        assert not visit.is_alive() and len(opened["at"].get("vega_lite_chart")) == 5
+        assert HEAVY_WORK.acquire()  # every slot busy again
+        held += 1
+        again = open_page(**query)  # a classmate with the same link: no queue, same runs
+        assert HEAVY_WORK.waiting == 0 and len(again.get("vega_lite_chart")) == 5
+        assert (again.session_state[RESULTS_KEY][1][0].train_loss.tolist()
+                == opened["at"].session_state[RESULTS_KEY][1][0].train_loss.tolist())
+    finally:
+        for _ in range(held):
+            HEAVY_WORK.release()

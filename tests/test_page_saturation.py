@@ -1,14 +1,25 @@
-"""The gradient-saturation page under AppTest: controls by key, and the data behind its charts."""
+"""The gradient-saturation page under AppTest: controls by key, the data behind its charts, the
+reading, and heavy work computed once per request through the server's admission."""
 
+import threading
+import time
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from pages.saturation.results import PROFILES_KEY, TRAINING_KEY, number
+from tests.apptest_helpers import (
+    chart_frames,
+    chart_spec,
+    chart_title,
+    open_app_page,
+    setting_label,
+)
+from ui.admission import HEAVY_CAPACITY, HEAVY_WORK
 from ui.strings import Translator, activation_name
-from tests.apptest_helpers import chart_frames, chart_spec, chart_title
 
-PAGE = "pages/2_saturation.py"
+PAGE = "pages/saturation/page.py"
 # A small network keeps most tests quick; the classic-size checks set their own sizes.
 SMALL = dict(sat_depth=4, sat_width=16, sat_batch=64)
 # The classic cases at 10 layers of 200 units: the same effects as with 500, at a third the cost.
@@ -69,15 +80,30 @@ def test_matched_initialisation_keeps_the_std(open_page, activation, init):
     assert std.max() / std.min() < 4.0
 
 
-def test_sigmoid_reading_names_the_vanishing_ratio(open_page):
+def readings(at):
+    return [text for text in texts(at.info) if "layers:" in text or "层：" in text]
+
+
+def test_sigmoid_reading_says_vanishing_with_the_charts_numbers(open_page):
     at = open_page(PAGE, sat_activations="sigmoid", sat_init="xavier", **CLASSIC_SHAPE)
-    reading = [text for text in texts(at.info) if "first layer's gradient" in text]
-    assert len(reading) == 1
-    ratio = float(reading[0].split(" is ")[1].split(" ")[0])
-    assert ratio < 1e-3
+    [reading] = readings(at)
+    assert "**vanishes**" in reading
     norms = charts(at)[t("sat_chart_grad_norm")]
     measured = norms[norms["curve"] == t("sat_series_measured")].sort_values("x")["value"]
-    assert ratio == pytest.approx(measured.iloc[0] / measured.iloc[-1], rel=0.05)
+    ratio = measured.iloc[0] / measured.iloc[-1]
+    assert ratio < 1e-3 and f"only {number(ratio)} ×" in reading
+    # Sigmoid is shown: its bound 0.25^(L - l) is drawn, and the caption explains it.
+    assert set(norms["curve"]) == {t("sat_series_measured"), t("sat_series_envelope")}
+    assert any(t("sat_envelope_caption") in text for text in texts(at.caption))
+
+
+def test_tanh_with_std_one_reads_as_exploding_without_a_sigmoid_bound(open_page):
+    at = open_page(PAGE, sat_init="normal_1.0", **CLASSIC_SHAPE)
+    [reading] = readings(at)
+    assert "**explodes**" in reading and "saturated" in reading
+    norms = charts(at)[t("sat_chart_grad_norm")]
+    assert set(norms["curve"]) == {t("sat_series_measured")}  # no sigmoid, no sigmoid bound
+    assert not any(t("sat_envelope_caption") in text for text in texts(at.caption))
 
 
 def test_controls_by_key_redraw_the_charts(open_page):
@@ -101,7 +127,7 @@ def test_two_activations_side_by_side(open_page):
     found = charts(at)
     assert len(found) == 8  # a histogram chart per activation, twice, and the shared lines
     assert set(found[t("sat_chart_std")]["name"]) == {"sigmoid", "relu"}
-    assert len([text for text in texts(at.info) if "first layer's gradient" in text]) == 2
+    assert len(readings(at)) == 2
 
 
 def test_no_activation_gives_a_message_not_an_error(open_page):
@@ -124,25 +150,34 @@ def test_preset_sets_the_classic_network(open_page):
 def test_training_draws_gradient_update_and_loss_charts(open_page):
     at = open_page(PAGE, **SMALL)
     assert t("sat_train_prompt") in texts(at.info)
+    profiles = at.session_state[PROFILES_KEY]
     at.button(key="sat_train").click().run()
     assert not at.exception
+    assert at.session_state[PROFILES_KEY] is profiles  # the click did not recompute them
     found = charts(at)
     assert len(found) == 9
     gradients = found[t("sat_chart_train_grad")]
     assert set(gradients["curve"]) == {t("sat_series_first"), t("sat_series_last")}
-    assert len(found[t("sat_chart_train_loss")]) == 30  # 30 steps by default
+    assert len(gradients) == 2 * 20  # 20 steps by default
+    loss = found[t("sat_chart_train_loss")].sort_values("x")
+    assert loss["x"].tolist() == list(range(21))  # from the initial loss on
+    assert loss["value"].iloc[-1] < loss["value"].iloc[0]  # tanh + Xavier learns
     ratio_chart = spec_titled(at, t("sat_chart_train_ratio", activation=activation_name(t, "tanh")))
     assert len(ratio_chart["layer"]) == 3  # lines, the 1e-3 reference rule and its label
     ratio = [c for c in at.get("vega_lite_chart") if len(c.proto.datasets) == 2][0]
     assert chart_frames(ratio)[1]["value"].tolist() == [1e-3]
-    # Changing the network makes the stored run stale instead of showing the wrong numbers.
+    # Pressing again with the same settings keeps the run; changing the network makes it stale
+    # instead of showing the wrong numbers.
+    trained = at.session_state[TRAINING_KEY]
+    at.button(key="sat_train").click().run()
+    assert at.session_state[TRAINING_KEY] is trained
     at.slider(key="sat_depth").set_value(5).run()
     assert t("sat_train_stale") in texts(at.info)
 
 
 def test_diverging_training_gives_a_warning(open_page):
     at = open_page(PAGE, sat_activations="relu", sat_init="normal_1.0", sat_lr="1",
-                   sat_depth=3, sat_width=16, sat_batch=32)
+                   sat_depth=5, sat_width=64, sat_batch=32)
     at.button(key="sat_train").click().run()
     assert not at.exception
     assert any("diverged" in text for text in texts(at.warning))
@@ -162,8 +197,9 @@ def test_tampered_url_values_give_a_notice(open_page, key, value, notice):
     at = open_page(PAGE, **query)
     assert not at.exception
     warnings = " ".join(texts(at.warning))
-    # The frame's notices name the setting; the page's own notice is a fixed sentence.
-    assert (t(notice) if notice.startswith("sat_") else key) in warnings
+    # The frame's notices name the setting by its label; the page's own notice is a sentence.
+    assert (t(notice) if notice.startswith("sat_") else setting_label(key, t)) in warnings
+    assert key not in warnings
     assert at.get("vega_lite_chart")
 
 
@@ -174,7 +210,7 @@ def test_chinese_page(open_page):
     assert at.title[0].value == zh("page_saturation")
     found = charts(at)
     assert zh("sat_chart_std") in found
-    assert any("第一层的梯度" in text for text in texts(at.info))
+    assert any(text.startswith("Tanh，4 层：") for text in readings(at))
     assert at.multiselect(key="sat_activations").label == zh("sat_activations")
 
 
@@ -198,3 +234,45 @@ def test_every_control_has_help_text(open_page):
 def test_chart_helper_reads_dataframes(open_page):
     at = open_page(PAGE, **SMALL)
     assert all(isinstance(frame, pd.DataFrame) and len(frame) for frame in charts(at).values())
+
+
+def test_numbers_in_sentences_read_as_powers_of_ten():
+    assert [number(x) for x in (77146.5, 0.1413, 6.81e-07, 3.0, 501.04, 0.0, float("nan"))] == [
+        "7.7×10⁴", "0.14", "6.8×10⁻⁷", "3", "501", "0", "–"]
+
+
+def wait_until(condition, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.02)
+
+
+def test_a_new_profile_waits_its_turn_and_a_cached_one_does_not():
+    # A seed no other test uses, so this request is computed here first.
+    query = dict(sat_depth=3, sat_width=16, sat_batch=32, sat_seed=4321)
+    held = 0
+    try:
+        for _ in range(HEAVY_CAPACITY):  # the class's work fills every slot
+            assert HEAVY_WORK.acquire()
+            held += 1
+        opened = {}
+        visit = threading.Thread(target=lambda: opened.update(at=open_app_page(PAGE, **query)))
+        visit.start()
+        wait_until(lambda: HEAVY_WORK.waiting == 1)  # queued, not computing
+        assert visit.is_alive()
+        HEAVY_WORK.release()
+        held -= 1
+        visit.join(timeout=60)
+        assert not visit.is_alive() and not opened["at"].exception
+        assert opened["at"].get("vega_lite_chart")
+        # Every slot busy again: a classmate opening the same link gets the cached profile at
+        # once, without queueing.
+        assert HEAVY_WORK.acquire()
+        held += 1
+        again = open_app_page(PAGE, **query)
+        assert not again.exception and HEAVY_WORK.waiting == 0
+        assert len(again.get("vega_lite_chart")) == 6
+    finally:
+        for _ in range(held):
+            HEAVY_WORK.release()

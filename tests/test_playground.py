@@ -1,43 +1,45 @@
-"""Unit tests of nn_core.playground (features, views, training run, files) and ui.trainer."""
+"""Unit tests of nn_core.playground (features, views, training run, files) and pages.playground.trainer."""
 
 import io
 import time
-import zipfile
 
 import numpy as np
 import pytest
 
-from nn_core import ACTIVATIONS, DATASETS
-from nn_core.playground import (
-    FEATURES,
+from nn_core import ACTIVATIONS, confusion_matrix
+from pages.playground import trainer as trainer_module
+from pages.playground.compare import compare_with_sklearn
+from pages.playground.files import (
     MAX_ROWS,
     MAX_UPLOAD_BYTES,
-    NetworkSpec,
-    TrainingConfig,
-    TrainingRun,
     UploadError,
-    available_features,
-    compare_with_sklearn,
-    confusion_matrix,
-    feature_matrix,
-    heatmap_resolution,
-    hidden_projection,
     history_to_csv,
-    input_grid,
-    make_playground_data,
-    nearest_class_count,
-    network_diagram,
-    output_map,
     parse_csv,
-    plane_extent,
     template_csv,
-    unit_maps,
-    warped_grid,
     weights_from_npz,
     weights_to_npz,
 )
-from ui import trainer as trainer_module
-from ui.trainer import LiveTrainer, TrainingSlots
+from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
+from pages.playground.model import (
+    FEATURES,
+    NetworkSpec,
+    TrainingConfig,
+    TrainingRun,
+    available_features,
+    feature_matrix,
+    hidden_projection,
+    input_grid,
+    make_playground_data,
+    map_resolution,
+    nearest_class_count,
+    network_diagram,
+    network_maps,
+    output_map,
+    plane_extent,
+    warped_grid,
+)
+from pages.playground.trainer import LiveTrainer
+from ui.admission import Admission
 
 
 def make_run(name="moons", hidden=(4, 4), activation="tanh", optimizer="adam", lr=0.03,
@@ -191,12 +193,21 @@ def test_regression_output_map_is_the_predicted_value():
     assert output.predicted.shape == (50,) and np.isnan(output.confidence).all()
 
 
-def test_unit_maps_have_one_column_per_unit():
-    run = make_run(hidden=(3, 5))
-    grid = input_grid(2.0, 2, resolution=heatmap_resolution(8))
-    maps = unit_maps(run.model, run.spec.features, grid)
-    assert [m.shape for m in maps] == [(len(grid.points), 3), (len(grid.points), 5)]
-    assert heatmap_resolution(6 * 64) * heatmap_resolution(6 * 64) * 6 * 64 <= 40_000
+def test_network_maps_hold_every_node_of_the_diagram():
+    run = make_run(hidden=(3, 5), features=("x1", "x2", "x1x2"))
+    grid = input_grid(2.0, 2, resolution=12)
+    maps = network_maps(run.model, run.spec.features, grid)
+    assert maps.inputs.shape == (144, 7)  # every feature two inputs allow, used or not
+    assert [m.shape for m in maps.hidden] == [(144, 3), (144, 5)]
+    assert maps.probabilities.sum(axis=1) == pytest.approx(np.ones(144))
+    # The same network, the same answer as the model's own forward pass.
+    expected = run.model.predict_proba(feature_matrix(grid.points, run.spec.features))
+    assert maps.probabilities == pytest.approx(expected, rel=1e-12)
+    assert np.array_equal(maps.output.predicted, np.argmax(expected, axis=1))
+    diagram = network_diagram(run.model, run.spec.features, 2)
+    assert len(diagram.node_id) == 7 + 3 + 5 + 2
+    assert map_resolution(len(diagram.node_id)) == 32
+    assert map_resolution(6 * 64 + 9) ** 2 * (6 * 64 + 9) <= 40_000
 
 
 def test_warped_grid_and_projection():
@@ -209,15 +220,24 @@ def test_warped_grid_and_projection():
 
 
 def test_network_diagram_has_every_unit_and_weight():
-    run = make_run(hidden=(3,))
-    diagram = network_diagram(run.model)
-    assert len(diagram.node_y) == 2 + 3 + 2
+    run = make_run(hidden=(3,), features=("x2", "x1sq"))
+    diagram = network_diagram(run.model, run.spec.features, 2)
+    assert diagram.column_sizes == (7, 3, 2)
+    assert diagram.node_id[:3] == ("input_x1", "input_x2", "input_x1sq")
+    assert diagram.node_active[:7].tolist() == [False, True, True, False, False, False, False]
     assert len(diagram.edge_weight) == diagram.edges_total == 2 * 3 + 3 * 2
-    assert np.isnan(diagram.node_bias[:2]).all()
+    # Edges of the first layer leave the rows of the features the network uses.
+    assert set(diagram.edge_source[diagram.edge_layer == 0].tolist()) == {1, 2}
+    W = run.model.dense_layers()[0].W
+    first = diagram.edge_id.index("0_1_2")  # from x1sq (the network's input 1) to unit 3
+    assert diagram.edge_weight[first] == W[1, 2] and diagram.edge_source[first] == 2
+    assert np.isnan(diagram.node_bias[:7]).all()
     assert diagram.node_bias[-2:] == pytest.approx(run.model.layers[-1].b)
-    thinned = network_diagram(run.model, max_edges=4)
+    thinned = network_diagram(run.model, run.spec.features, 2, max_edges=4)
     assert len(thinned.edge_weight) == 4
     assert np.min(np.abs(thinned.edge_weight)) >= np.sort(np.abs(diagram.edge_weight))[-4]
+    one_input = make_run("sine", hidden=(2,), features=("x1", "sinx1"))
+    assert network_diagram(one_input.model, ("x1", "sinx1"), 1).column_sizes == (3, 2, 1)
 
 
 def test_confusion_matrix_counts_pairs():
@@ -250,7 +270,7 @@ def test_template_and_good_files_parse():
     (b"x1,x2,label\n" + b"1,2,0\n" * 11 + b"1,1e300,1\n", "out_of_range"),
     (b"x1,x2,label\n" + b"1,2,0\n" * 12, "one_class"),
     (b"x1,x2,label\n" + b"".join(b"%d,1,%d\n" % (i, i) for i in range(12)), "too_many_classes"),
-    (b"x1,x2,label\n" + b"1,2,0.5\n" * 12, "too_many_classes"),
+    (b"x1,x2,label\n" + b"1,2,0.5\n" * 12, "not_whole"),
     (b"x1,x2,label\n1,2,0\n2,1,1\n", "too_few_rows"),
     (b"", "too_few_rows"),
 ])
@@ -289,26 +309,22 @@ def test_bad_weight_files_are_refused():
     good = dict(np.load(io.BytesIO(weights_to_npz(run, run.model.theta))))
     cases = {
         b"not a zip at all": "not_npz",
-        npz_bytes(**{**good, "theta": good["theta"][:-1]}): "bad_weights",
-        npz_bytes(**{**good, "hidden": np.array([100])}): "bad_weights",
-        npz_bytes(**{**good, "activations": np.array(["relux", "tanh"])}): "bad_weights",
-        npz_bytes(**{k: v for k, v in good.items() if k != "features"}): "bad_weights",
-        npz_bytes(**{**good, "theta": np.full_like(good["theta"], np.nan)}): "bad_weights",
-        npz_bytes(**{**good, "theta": np.array([{"a": 1}], dtype=object)}): "not_npz",
+        npz_bytes(**{**good, "theta": good["theta"][:-1]}): "npz_theta_size",
+        npz_bytes(**{**good, "hidden": np.array([100])}): "npz_hidden",
+        npz_bytes(**{**good, "activations": np.array(["relux", "tanh"])}): "npz_activation",
+        npz_bytes(**{**good, "activations": np.array(["tanh"])}): "npz_activations",
+        npz_bytes(**{k: v for k, v in good.items() if k != "features"}): "npz_missing",
+        npz_bytes(**{**good, "theta": np.full_like(good["theta"], np.nan)}): "npz_theta_nan",
+        npz_bytes(**{**good, "task": np.array("ranking")}): "npz_task",
+        npz_bytes(**{**good, "n_outputs": np.array(9)}): "npz_outputs",
+        npz_bytes(**{**good, "init": np.array("zeros")}): "npz_init",
+        npz_bytes(**{**good, "seed": np.array(-1)}): "npz_seed",
+        npz_bytes(**{**good, "hidden": np.array(["4", "4"])}): "npz_bad_value",
     }
     for content, code in cases.items():
         with pytest.raises(UploadError) as caught:
             weights_from_npz(content)
         assert caught.value.code == code, content[:40]
-
-
-def test_a_zip_bomb_is_refused_before_loading():
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
-        archive.writestr("theta.npy", b"\x00" * 5_000_000)
-    with pytest.raises(UploadError) as caught:
-        weights_from_npz(buffer.getvalue())
-    assert caught.value.code == "too_large"
 
 
 def test_history_to_csv():
@@ -385,7 +401,7 @@ def test_snapshots_are_copies():
 
 # --- the cap on concurrent trainings: waiting for a slot -------------------------------------
 def test_a_full_server_makes_play_wait_then_start_when_a_slot_frees():
-    slots = TrainingSlots(capacity=1)
+    slots = Admission(capacity=1)
     first, second = LiveTrainer(make_run(), slots), LiveTrainer(make_run(), slots)
     assert first.start() and first.running
     assert second.start()  # accepted: it waits rather than failing
@@ -401,7 +417,7 @@ def test_a_full_server_makes_play_wait_then_start_when_a_slot_frees():
 
 
 def test_waiting_is_first_come_first_served_and_pause_cancels_it():
-    slots = TrainingSlots(capacity=1)
+    slots = Admission(capacity=1)
     holder, early, late = (LiveTrainer(make_run(), slots) for _ in range(3))
     holder.start()
     early.start()
@@ -418,7 +434,7 @@ def test_waiting_is_first_come_first_served_and_pause_cancels_it():
 
 
 def test_a_closed_tab_does_not_hold_its_place_in_the_queue():
-    slots = TrainingSlots(capacity=1, wait_expiry=0.05)
+    slots = Admission(capacity=1, wait_expiry=0.05)
     holder, gone, present = (LiveTrainer(make_run(), slots) for _ in range(3))
     holder.start()
     gone.start()  # then never polls again
@@ -433,7 +449,7 @@ def test_a_closed_tab_does_not_hold_its_place_in_the_queue():
 
 def test_a_training_yields_its_slot_after_its_turn_while_others_wait(monkeypatch):
     monkeypatch.setattr(trainer_module, "TURN_SECONDS", 0.2)
-    slots = TrainingSlots(capacity=1)
+    slots = Admission(capacity=1)
     first, second = LiveTrainer(make_run(), slots), LiveTrainer(make_run(), slots)
     first.start()
     second.start()
@@ -443,3 +459,50 @@ def test_a_training_yields_its_slot_after_its_turn_while_others_wait(monkeypatch
     second.pause()
     first.pause()
     assert slots.running == 0 and slots.waiting == 0
+
+
+# --- pace and edits ---------------------------------------------------------------------------
+def test_a_paced_training_trains_at_its_pace():
+    trainer = LiveTrainer(make_run(), Admission(capacity=1))
+    trainer.pace(20)
+    start = time.monotonic()
+    trainer.start()
+    wait_until(lambda: trainer.snapshot().epoch >= 10)
+    elapsed = time.monotonic() - start
+    trainer.pace(None)  # "max" while running: much faster
+    epoch = trainer.snapshot().epoch
+    wait_until(lambda: trainer.snapshot().epoch >= epoch + 40)
+    trainer.pause()
+    assert elapsed >= 9 / 20  # 10 epochs at 20 a second: the first at once, then one per 50 ms
+
+
+def test_pace_allows_one_epoch_per_period_and_never_bursts():
+    pace = trainer_module.Pace()
+    assert pace.due(10, now=100.0) == 1
+    pace.trained(1)
+    assert pace.due(10, now=100.05) == 0 and pace.wait(100.05) == pytest.approx(0.05)
+    assert pace.due(10, now=100.1) == 1
+    pace.trained(1)
+    assert pace.due(10, now=200.0) == trainer_module.MAX_BACKLOG_EPOCHS  # after a long stall
+    assert pace.due(None, now=200.0) == trainer_module.MAX_EPOCHS_PER_CHUNK
+
+
+def test_an_edited_weight_is_trained_from():
+    trainer = LiveTrainer(make_run(hidden=(3,)))
+    trainer.set_weight(0, 1, 2, 2.5)
+    assert trainer.snapshot().theta[trainer.run.model.theta == 2.5].size == 1
+    assert trainer.run.model.dense_layers()[0].W[1, 2] == 2.5
+    trainer.step()
+    assert trainer.run.model.dense_layers()[0].W[1, 2] != 2.5  # training moved it on
+    with pytest.raises(ValueError):
+        trainer.set_weight(2, 0, 0, 1.0)
+    with pytest.raises(ValueError):
+        trainer.set_weight(0, 0, 0, float("nan"))
+
+
+def test_the_automatic_pace_starts_slow_and_speeds_up():
+    auto = trainer_module.AutoPace()
+    assert auto.epochs_by(1.0) == pytest.approx(1.12, abs=0.01)  # about 1 epoch a second
+    assert auto.epochs_by(60.0) - auto.epochs_by(59.0) == pytest.approx(auto.TOP)
+    for epochs in (1, 10, 100, 1000):
+        assert auto.epochs_by(auto.time_of(epochs)) == pytest.approx(epochs)

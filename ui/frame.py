@@ -1,31 +1,50 @@
-"""The frame every page starts with: page config, shared sidebar, language and projector mode.
+"""The frame around every page: page config, the shared sidebar and the multipage navigation.
 
-    frame = page_frame("activations")
+``app.py`` draws it once per run and then runs the page the URL asks for::
+
+    page = frame.navigation()   # st.navigation over PAGES (its own menu hidden)
+    frame.draw(page)            # page config, sidebar: language, projector mode, page links
+    page.run()
+
+A page script reads what the frame decided with ``current_frame()``:
+
+    frame = current_frame()
     t = frame.t          # translator for the chosen language
     frame.style          # ChartStyle for the chosen projector mode
 
-Language and projector mode are widgets bound to the URL (``?lang=zh&projector=true``), so they
-survive page switches and a shared link opens in the same language.
+Language and projector mode live in the session and in the URL (``?lang=zh&projector=true``),
+so they survive page switches and a shared link opens in the same language.
 """
 
+import runpy
 from dataclasses import dataclass
+from pathlib import Path
 
 import streamlit as st
 
-from ui.charts.style import ChartStyle
 from ui.reconnect import reconnect_notice
-from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, Translator
+from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, LESSONS, Translator
+from ui.style import ChartStyle
+from ui.url_state import (
+    TRUE_WORDS,
+    is_history_navigation,
+    keep_settings,
+    link_query,
+    restore_lock,
+)
 
-# Page key -> (file, icon). The key names the title string ``page_<key>``.
-PAGES = {
-    "home": ("app.py", ":material/home:"),
-    "activations": ("pages/1_activations.py", ":material/show_chart:"),
-    "saturation": ("pages/2_saturation.py", ":material/stacked_line_chart:"),
-    "dead_relu": ("pages/3_dead_relu.py", ":material/power_off:"),
-    "playground": ("pages/4_playground.py", ":material/model_training:"),
+HOME = "home"
+_ICONS = {
+    "home": ":material/home:",
+    "activations": ":material/show_chart:",
+    "saturation": ":material/stacked_line_chart:",
+    "dead_relu": ":material/power_off:",
+    "playground": ":material/model_training:",
+    "backprop": ":material/account_tree:",
 }
-
-TRUE_WORDS = ("1", "true", "yes", "on")
+# Page key -> (script, icon). The key names the title string ``page_<key>`` and, for a lesson,
+# the URL path (``/saturation``); the home page is ``/``.
+PAGES = {key: (f"pages/{key}/page.py", _ICONS[key]) for key in (HOME, *LESSONS)}
 
 _PROJECTOR_CSS = """
 <style>
@@ -50,16 +69,37 @@ class Frame:
     style: ChartStyle
 
 
-def page_frame(page_key, layout="wide"):
-    """Set the page config and draw the shared sidebar; returns the page's Frame."""
-    t_default = Translator(DEFAULT_LANGUAGE)
-    st.set_page_config(
-        page_title=f"{t_default('page_' + page_key)} · {t_default('app_title')}",
-        page_icon=":material/neurology:",
-        layout=layout,
-        initial_sidebar_state="expanded",
-    )
+def current_frame():
+    """The language and projector mode of this run, as the frame set them."""
     _restore_from_url()
+    lang = st.session_state.frame_lang
+    projector = bool(st.session_state.frame_projector)
+    return Frame(lang=lang, projector=projector, t=Translator(lang),
+                 style=ChartStyle(projector=projector))
+
+
+def navigation():
+    """Register every page with ``st.navigation`` (its own menu hidden: the sidebar draws
+    translated links) and return the page this run shows."""
+    t = current_frame().t
+    pages = [st.Page(path, title=t(f"page_{key}"), icon=icon, default=key == HOME,
+                     url_path=None if key == HOME else key)
+             for key, (path, icon) in PAGES.items()]
+    return st.navigation(pages, position="hidden")
+
+
+def draw(page):
+    """Page config and the shared sidebar for ``page`` (what ``navigation`` returned)."""
+    t_default = Translator(DEFAULT_LANGUAGE)
+    key = page_key(page)
+    st.set_page_config(
+        page_title=f"{t_default('page_' + key)} · {t_default('app_title')}",
+        page_icon=":material/neurology:",
+        layout="wide",
+        initial_sidebar_state="auto",  # collapsed on a phone, open on a screen
+    )
+    keep_settings()  # every lesson's settings survive this run, whichever page it draws
+    restore_lock()
     # Widget state is dropped on a page switch, so the values live under plain keys and the
     # widgets are re-seeded from them on every run.
     st.session_state.frame_lang_widget = st.session_state.frame_lang
@@ -74,16 +114,31 @@ def page_frame(page_key, layout="wide"):
         st.toggle(t("sidebar_projector"), key="frame_projector_widget",
                   help=t("sidebar_projector_help"),
                   on_change=_keep, args=("frame_projector", "frame_projector_widget"))
-        lang, projector = t.lang, bool(st.session_state.frame_projector)
+        projector = bool(st.session_state.frame_projector)
         st.divider()
-        _page_links(t, lang, projector)
+        _page_links(t)
         st.divider()
         st.caption(t("sidebar_about"))
-    _write_to_url(lang, projector)
     reconnect_notice(t)
     if projector:
         st.html(_PROJECTOR_CSS)
-    return Frame(lang=lang, projector=projector, t=t, style=ChartStyle(projector=projector))
+
+
+def first_visit():
+    """Run the app from a v1 page script: how a fresh server's first visitor reaches a lesson.
+
+    Streamlit's first session on a server whose project has a ``pages/`` folder runs in the old
+    multipage mode (until some session calls ``st.navigation``), which looks up ``/saturation``
+    as ``pages/saturation.py``. Without such a file that first visitor would see a "Page not
+    found" dialog over the right page. So each lesson has a two-line ``pages/<n>_<lesson>.py`` (the old file names)
+    calling this, which runs ``app.py``: the frame and ``st.navigation`` then take over.
+    """
+    runpy.run_path(str(Path(__file__).resolve().parent.parent / "app.py"), run_name="__main__")
+
+
+def page_key(page):
+    """The PAGES key of a page returned by ``navigation``."""
+    return page.url_path or HOME
 
 
 def _keep(state_key, widget_key):
@@ -99,6 +154,9 @@ def _restore_from_url():
     ("简体中文") into the URL, and links should say ``?lang=zh``. Without ``lang``, a browser
     whose language is Chinese starts in Chinese.
     """
+    if is_history_navigation():  # Back or Forward: the URL says how the page looked
+        for key in ("frame_lang", "frame_projector"):
+            st.session_state.pop(key, None)
     if "frame_lang" not in st.session_state:
         url_lang = st.query_params.get("lang")
         browser = (st.context.locale or "").lower()
@@ -111,25 +169,6 @@ def _restore_from_url():
         st.session_state.frame_projector = flag in TRUE_WORDS
 
 
-def _write_to_url(lang, projector):
-    for key, value in shared_query_params(lang, projector, always_lang=True).items():
-        if st.query_params.get(key) != value:
-            st.query_params[key] = value
-    if not projector and "projector" in st.query_params:
-        del st.query_params["projector"]
-
-
-def shared_query_params(lang, projector, always_lang=False):
-    """The frame's URL parameters to carry along a page link (defaults are left out)."""
-    params = {}
-    if always_lang or lang != DEFAULT_LANGUAGE:
-        params["lang"] = lang
-    if projector:
-        params["projector"] = "true"
-    return params
-
-
-def _page_links(t, lang, projector):
-    params = shared_query_params(lang, projector)
+def _page_links(t):
     for key, (path, icon) in PAGES.items():
-        st.page_link(path, label=t(f"page_{key}"), icon=icon, query_params=params or None)
+        st.page_link(path, label=t(f"page_{key}"), icon=icon, query_params=link_query(key))

@@ -9,8 +9,20 @@ Streamlit 1.67 puts both state attributes on the ``[data-testid='stApp']`` div:
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
 
+import pytest
 from playwright.sync_api import Error as PlaywrightError
 from playwright.sync_api import Page, expect
 
@@ -25,6 +37,8 @@ CHROMIUM_ARGS = [
     "--disable-quic",
 ]
 SCREENS_DIR = Path("/tmp/screens")
+REPO_ROOT = Path(__file__).resolve().parents[2]
+SERVER_START_TIMEOUT = 60.0  # seconds
 
 CONNECTED = "[data-testid='stApp'][data-test-connection-state='CONNECTED']"
 NOT_RUNNING = "[data-testid='stApp'][data-test-script-state='notRunning']"
@@ -90,3 +104,90 @@ def wait_for_charts(page: Page, at_least: int, timeout: float = 30_000) -> None:
         "([selector, n]) => document.querySelectorAll(selector).length >= n",
         arg=[CHART, at_least], timeout=timeout,
     )
+
+
+# --- the app server --------------------------------------------------------------------------
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _tail(path: Path, n: int = 60) -> str:
+    try:
+        lines = path.read_text(errors="replace").splitlines()
+    except OSError as exc:
+        return f"(could not read {path}: {exc})"
+    return "\n".join(lines[-n:])
+
+
+def _health(url: str) -> str | None:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as resp:
+            return resp.read().decode(errors="replace").strip()
+    except (urllib.error.URLError, OSError):
+        return None
+
+
+def _stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is not None:
+        return
+    try:
+        os.killpg(proc.pid, signal.SIGTERM)
+    except ProcessLookupError:
+        return
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        try:
+            os.killpg(proc.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
+        proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def running_app() -> Iterator[str]:
+    """``streamlit run app.py`` on a free loopback port, healthy; yields its base URL and stops
+    the whole process group afterwards."""
+    if not (REPO_ROOT / "app.py").is_file():
+        pytest.fail(f"no app.py at the repo root {REPO_ROOT}")
+    port = _free_port()
+    base = f"http://127.0.0.1:{port}"
+    log_fd, log_name = tempfile.mkstemp(prefix="streamlit-", suffix=".log")
+    log_path = Path(log_name)
+    cmd = [
+        sys.executable, "-m", "streamlit", "run", "app.py",
+        "--server.headless", "true",
+        "--server.fileWatcherType", "none",
+        "--server.port", str(port),
+        "--browser.gatherUsageStats", "false",
+    ]
+    with os.fdopen(log_fd, "wb") as log:
+        proc = subprocess.Popen(
+            cmd,
+            cwd=REPO_ROOT,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # own process group, so the teardown kills all of it
+        )
+    try:
+        deadline = time.monotonic() + SERVER_START_TIMEOUT
+        while True:
+            if proc.poll() is not None:
+                pytest.fail(
+                    f"streamlit exited with code {proc.returncode} before answering health;"
+                    f" log {log_path}:\n{_tail(log_path)}"
+                )
+            if _health(f"{base}/_stcore/health") == "ok":
+                break
+            if time.monotonic() > deadline:
+                pytest.fail(
+                    f"streamlit did not answer {base}/_stcore/health within"
+                    f" {SERVER_START_TIMEOUT:.0f} s; log {log_path}:\n{_tail(log_path)}"
+                )
+            time.sleep(0.25)
+        yield base
+    finally:
+        _stop(proc)

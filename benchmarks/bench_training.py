@@ -1,0 +1,286 @@
+"""nn_core.fit against scikit-learn, PyTorch and a bare numpy loop: the same training work.
+
+    python benchmarks/bench_training.py                 # every workload, best of 3
+    python benchmarks/bench_training.py --repeats 5
+    python benchmarks/bench_training.py --only wide,deep
+    python benchmarks/bench_training.py --threads 1     # BLAS/OpenMP limited for everyone
+
+Each workload trains one network with Adam (lr 0.01, float64, no penalty) for a fixed number of
+epochs of mini-batches, in four ways, alternating between them within one process:
+
+- **nn_core**: ``nn_core.fit(model, X, y, nn_core.Adam(0.01), epochs, batch_size)``, called as a
+  notebook user would (default settings, default BLAS threads). The column
+  ``nn_core batches`` adds ``history="batches"`` where nn_core has it (no full-set pass after
+  each epoch; see ``nn_core.fit``).
+- **scikit-learn**: ``MLPClassifier(solver="adam", learning_rate_init=0.01, alpha=0, tol=0,
+  n_iter_no_change=10**9, max_iter=epochs)``: every epoch runs, no early stopping, no L2.
+- **PyTorch** (only if ``import torch`` works; it is never a requirement of the app):
+  ``nn.Sequential`` of ``nn.Linear`` + ``nn.ReLU`` in float64 starting from nn_core's initial
+  weights, ``torch.optim.Adam(lr=0.01)``, ``nn.CrossEntropyLoss``, the same batches as nn_core
+  (the same seeded permutation per epoch), the epoch loss summed with ``loss.item()``,
+  ``torch.set_num_threads`` left at its default.
+- **floor**: a bare numpy loop over the same batches doing only what no trainer can skip: the
+  forward products x W with ReLU between them, and the backward products x^T g and g W^T with
+  the ReLU masks. No bias, no softmax, no optimiser: the time of the matrix products alone.
+
+Timings are wall-clock, best of ``--repeats`` (after one untimed warm-up of each), and every
+ratio is against scikit-learn (below 1: faster than scikit-learn). Test accuracy is printed
+so that a speed-up that breaks learning shows. The load average (``os.getloadavg``) is printed
+at the start and the end: on a shared machine, compare only runs made at a low load.
+"""
+
+import argparse
+import contextlib
+import inspect
+import os
+import platform
+import sys
+import time
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import sklearn
+from sklearn.datasets import load_digits, make_moons
+from sklearn.exceptions import ConvergenceWarning
+from sklearn.neural_network import MLPClassifier
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+
+import nn_core  # noqa: E402
+
+try:
+    import torch
+except ImportError:  # PyTorch is optional: its column is left out
+    torch = None
+
+LEARNING_RATE = 0.01
+SEED = 0
+
+
+@dataclass(frozen=True)
+class Workload:
+    key: str
+    title: str
+    data: str  # "moons" or "digits"
+    n_samples: int  # before the 80/20 split (digits: the whole set, 1,797)
+    hidden: tuple
+    batch_size: int
+    epochs: int
+
+
+WORKLOADS = (
+    Workload("moons", "moons 2,000, 2-32-32-2, batch 64, 200 epochs", "moons", 2000, (32, 32),
+             64, 200),
+    Workload("moons20k", "moons 20,000, 2-32-32-2, batch 64, 20 epochs", "moons", 20000,
+             (32, 32), 64, 20),
+    Workload("digits", "digits, 64-128-10, batch 32, 50 epochs", "digits", 1797, (128,), 32, 50),
+    Workload("wide", "moons 5,000, 2-256-256-2, batch 128, 10 epochs", "moons", 5000,
+             (256, 256), 128, 10),
+    Workload("deep", "moons 2,000, 2-(64 x 6)-2, batch 64, 50 epochs", "moons", 2000, (64,) * 6,
+             64, 50),
+)
+
+
+def load(workload):
+    """(X_train, X_test, y_train, y_test): 80/20 split, standardised with the training set."""
+    if workload.data == "digits":
+        X, y = load_digits(return_X_y=True)
+    else:
+        X, y = make_moons(workload.n_samples, noise=0.2, random_state=SEED)
+    X_train, X_test, y_train, y_test = nn_core.train_test_split(X, y, seed=SEED)
+    X_train, X_test = nn_core.standardize(X_train, X_test)
+    return X_train, X_test, y_train, y_test
+
+
+def layer_sizes(workload, X, y):
+    return [X.shape[1], *workload.hidden, int(y.max()) + 1]
+
+
+def batch_orders(n_samples, batch_size, epochs):
+    """The batches nn_core.fit takes: per epoch, one permutation from its seeded generator."""
+    rng = np.random.default_rng(SEED)
+    return [rng.permutation(n_samples) if batch_size < n_samples else np.arange(n_samples)
+            for _ in range(epochs)]
+
+
+# --- the contenders: each returns a function that trains from scratch and returns a predictor
+def nn_core_trainer(workload, X, y, **options):
+    sizes = layer_sizes(workload, X, y)
+
+    def train():
+        model = nn_core.MLP(sizes, "relu", init="he", seed=SEED)
+        nn_core.fit(model, X, y, nn_core.Adam(LEARNING_RATE), epochs=workload.epochs,
+                    batch_size=workload.batch_size, **options)
+        return model.predict
+
+    return train
+
+
+def sklearn_trainer(workload, X, y):
+    def train():
+        model = MLPClassifier(hidden_layer_sizes=workload.hidden, activation="relu",
+                              solver="adam", learning_rate_init=LEARNING_RATE,
+                              batch_size=workload.batch_size, max_iter=workload.epochs, tol=0.0,
+                              n_iter_no_change=10**9, alpha=0.0, random_state=SEED)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached: intended
+            model.fit(X, y)
+        return model.predict
+
+    return train
+
+
+def torch_trainer(workload, X, y):
+    sizes = layer_sizes(workload, X, y)
+    initial = nn_core.MLP(sizes, "relu", init="he", seed=SEED).dense_layers()
+    X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
+
+    def train():
+        layers = []
+        for dense in initial:
+            linear = torch.nn.Linear(*dense.W.shape, dtype=torch.float64)
+            with torch.no_grad():
+                linear.weight.copy_(torch.from_numpy(dense.W.T))
+                linear.bias.copy_(torch.from_numpy(dense.b))
+            layers += [linear, torch.nn.ReLU()]
+        model = torch.nn.Sequential(*layers[:-1])
+        optimizer = torch.optim.Adam(model.parameters(), lr=LEARNING_RATE)
+        loss_fn = torch.nn.CrossEntropyLoss()
+        for order in batch_orders(len(X), workload.batch_size, workload.epochs):
+            order = torch.from_numpy(order)
+            epoch_loss = 0.0
+            for start in range(0, len(X), workload.batch_size):
+                batch = order[start:start + workload.batch_size]
+                optimizer.zero_grad()
+                loss = loss_fn(model(X_t[batch]), y_t[batch])
+                loss.backward()
+                optimizer.step()
+                epoch_loss += loss.item() * len(batch)
+
+        def predict(X_new):
+            with torch.no_grad():
+                return model(torch.from_numpy(X_new)).argmax(dim=1).numpy()
+
+        return predict
+
+    return train
+
+
+def floor_trainer(workload, X, y):
+    """Matrix products and ReLU only: forward x W, backward x^T g and g W^T."""
+    sizes = layer_sizes(workload, X, y)
+    weights = [layer.W.copy() for layer in
+               nn_core.MLP(sizes, "relu", seed=SEED).dense_layers()]
+    g_out = np.full((workload.batch_size, sizes[-1]), 1e-3)
+
+    def train():
+        for order in batch_orders(len(X), workload.batch_size, workload.epochs):
+            for start in range(0, len(X), workload.batch_size):
+                out = X[order[start:start + workload.batch_size]]
+                inputs = []
+                for i, W in enumerate(weights):
+                    inputs.append(out)
+                    out = out @ W
+                    if i < len(weights) - 1:
+                        out = np.maximum(out, 0.0)
+                g = g_out[:len(out)]
+                for i in range(len(weights) - 1, -1, -1):
+                    x = inputs[i]
+                    x.T @ g  # dW
+                    if i > 0:
+                        g = (g @ weights[i].T) * (x > 0)
+        return None
+
+    return train
+
+
+def contenders(workload, X, y):
+    ours = {"nn_core": nn_core_trainer(workload, X, y)}
+    if "history" in inspect.signature(nn_core.fit).parameters:
+        ours["nn_core batches"] = nn_core_trainer(workload, X, y, history="batches")
+    ours["scikit-learn"] = sklearn_trainer(workload, X, y)
+    if torch is not None:
+        ours["PyTorch"] = torch_trainer(workload, X, y)
+    ours["floor"] = floor_trainer(workload, X, y)
+    return ours
+
+
+def run(workload, repeats):
+    X_train, X_test, y_train, y_test = load(workload)
+    trainers = contenders(workload, X_train, y_train)
+    best, accuracy = {name: np.inf for name in trainers}, {}
+    for train in trainers.values():  # warm-up, untimed
+        train()
+    for _ in range(repeats):
+        for name, train in trainers.items():  # alternating, so load changes hit everyone
+            start = time.perf_counter()
+            predict = train()
+            best[name] = min(best[name], time.perf_counter() - start)
+            if predict is not None:
+                accuracy[name] = float(np.mean(predict(X_test) == y_test))
+    return best, accuracy
+
+
+def machine():
+    print(f"python {platform.python_version()}, numpy {np.__version__}, scikit-learn "
+          f"{sklearn.__version__}, PyTorch {torch.__version__ if torch else 'not installed'}"
+          f"{f' ({torch.get_num_threads()} threads)' if torch else ''}, {platform.machine()}, "
+          f"{os.cpu_count()} logical cores")
+    for name in sorted(os.environ):
+        if name.startswith(("OPENBLAS", "OMP_", "MKL_")):
+            print(f"  {name}={os.environ[name]}")
+    from threadpoolctl import threadpool_info
+
+    for pool in threadpool_info():
+        print(f"  {pool.get('internal_api')} {pool.get('version')} "
+              f"({Path(pool.get('filepath', '')).name}), {pool.get('num_threads')} threads")
+
+
+def load_average():
+    return ", ".join(f"{value:.2f}" for value in os.getloadavg())
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--only", default="", help="comma-separated workload keys: "
+                        + ", ".join(w.key for w in WORKLOADS))
+    parser.add_argument("--threads", type=int, default=None,
+                        help="limit BLAS/OpenMP threads for everyone (threadpoolctl)")
+    args = parser.parse_args()
+    chosen = [w for w in WORKLOADS if not args.only or w.key in args.only.split(",")]
+    machine()
+    limit = contextlib.nullcontext()
+    if args.threads is not None:
+        from threadpoolctl import threadpool_limits
+
+        limit = threadpool_limits(args.threads)
+        if torch is not None:
+            torch.set_num_threads(args.threads)
+        print(f"  threads limited to {args.threads} for everyone")
+    print(f"best of {args.repeats}, alternating, after one warm-up each; "
+          f"load average at start: {load_average()}\n")
+    rows = []
+    with limit:
+        for workload in chosen:
+            best, accuracy = run(workload, args.repeats)
+            rows.append((workload, best, accuracy))
+            cells = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in best.items())
+            print(f"{workload.title}: {cells}", flush=True)
+    print(f"\nload average at the end: {load_average()}\n")
+    names = list(rows[0][1])
+    print("| work | " + " | ".join(names) + " | nn_core / floor | test accuracy |")
+    print("|---" * (len(names) + 3) + "|")
+    for workload, best, accuracy in rows:
+        sk = best["scikit-learn"]
+        cells = [f"{best[n]:.3f} s" + ("" if n == "scikit-learn" else f" ({best[n] / sk:.2f}x)")
+                 for n in names]
+        accuracies = ", ".join(f"{n} {a:.3f}" for n, a in accuracy.items())
+        print(f"| {workload.title} | " + " | ".join(cells)
+              + f" | {best['nn_core'] / best['floor']:.2f}x | {accuracies} |")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,242 @@
+"""Server-wide admission of heavy work: a few pieces run at once, the others wait their turn.
+
+One server process serves a whole class, and Python runs one thread at a time (the GIL): if
+every student's click started its computation at once, everybody would wait for everybody and
+the server's memory would hold all of their work at the same time. So every piece of heavy work
+(a page's computation, a training, the scikit-learn comparison, a gradient check) first takes a
+turn from one of two queues of this module, first come, first served:
+
+- ``HEAVY_WORK``: work done inside a script run (a few seconds at most). ``turn(t)`` waits for a
+  slot while showing the student's place in the queue, and a long job calls
+  ``Turn.checkpoint()`` between its steps to give the slot to the next in line when it has had
+  its share (``SLICE_SECONDS``), so nobody waits behind a long job for long.
+- ``TRAININGS``: live trainings in a worker thread (the playground); a training holds its slot
+  while it runs and yields it after a turn when others wait (``pages/playground/trainer.py``).
+
+An ``Admission`` holds no session data: a count of running work and, per waiting ticket, the
+id of the session that asked and when it last asked. A ticket whose session is gone (a closed
+or reloaded tab: Streamlit drops its websocket) or that has not been asked about for a while is
+dropped, so a closed tab never holds a place.
+"""
+
+import itertools
+import threading
+import time
+from contextlib import contextmanager
+from typing import NamedTuple
+
+import streamlit as st
+from streamlit.runtime import Runtime
+from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+# Two pieces of script-run work at once: numpy releases the GIL inside its products, so two
+# use both cores of a small server, and at most two jobs' memory is held at any moment.
+HEAVY_CAPACITY = 2
+# Python runs one thread at a time, so the server has about one core for training *and* for
+# the script runs that draw every session's charts: a few trainings at a time, each at a
+# watchable pace, leave the pages responsive (see benchmarks/README.md).
+TRAINING_CAPACITY = 3
+SLICE_SECONDS = 1.0  # a long job gives its slot to the next in line after this long
+POLL_SECONDS = 0.25  # how often a waiting script run asks again
+WAIT_EXPIRY = 15.0  # a waiting ticket nobody has asked about for this long is dropped
+
+
+def current_session_id():
+    """The id of the session whose script is running (None outside a script run)."""
+    context = get_script_run_ctx(suppress_warning=True)
+    return context.session_id if context is not None else None
+
+
+def session_is_alive(session_id):
+    """False once the session's browser tab is gone (its websocket closed). Outside a running
+    server (tests, a notebook) every session counts as alive."""
+    if session_id is None or not Runtime.exists():
+        return True
+    return Runtime.instance().is_active_session(session_id)
+
+
+class QueueStatus(NamedTuple):
+    running: int  # pieces of work running now
+    position: int  # 1-based place of the ticket in the queue; 0 if it is not waiting
+    waiting: int  # tickets waiting in all
+
+
+class Admission:
+    """At most ``capacity`` pieces of work at once, first come, first served."""
+
+    def __init__(self, capacity, wait_expiry=WAIT_EXPIRY, is_alive=session_is_alive):
+        self.capacity = capacity
+        self.wait_expiry = wait_expiry
+        self.is_alive = is_alive
+        self._lock = threading.Lock()
+        self._running = 0
+        # ticket -> [session id, monotonic time it was last asked about]; insertion = arrival
+        self._waiting = {}
+        self._tickets = itertools.count(1)
+
+    def _expire(self, now):
+        stale = [ticket for ticket, (session, seen) in self._waiting.items()
+                 if now - seen > self.wait_expiry or not self.is_alive(session)]
+        for ticket in stale:
+            del self._waiting[ticket]
+
+    def enqueue(self, session_id=None):
+        """A new ticket at the end of the queue, for the session ``session_id``."""
+        with self._lock:
+            ticket = next(self._tickets)
+            self._waiting[ticket] = [session_id, time.monotonic()]
+            return ticket
+
+    def acquire(self, ticket=None):
+        """Take a slot without blocking: True if one is free and nobody who queued before
+        ``ticket`` (or anybody, without a ticket) is still waiting for it."""
+        now = time.monotonic()
+        with self._lock:
+            self._expire(now)
+            if ticket is not None:
+                entry = self._waiting.setdefault(ticket, [None, now])  # back in its place
+                entry[1] = now
+                ahead = sum(1 for other in self._waiting if other < ticket)
+            else:
+                ahead = len(self._waiting)
+            if self._running + ahead >= self.capacity:
+                return False
+            self._running += 1
+            self._waiting.pop(ticket, None)
+            return True
+
+    def release(self):
+        with self._lock:
+            if self._running <= 0:
+                raise ValueError("Admission released more often than acquired")
+            self._running -= 1
+
+    def leave(self, ticket):
+        """Give up a place in the queue (the student paused, or the run was interrupted)."""
+        with self._lock:
+            self._waiting.pop(ticket, None)
+
+    def status(self, ticket=None):
+        """(running, 1-based position of ``ticket`` in the queue or 0, tickets waiting)."""
+        with self._lock:
+            self._expire(time.monotonic())
+            position = (1 + sum(1 for other in self._waiting if other < ticket)
+                        if ticket in self._waiting else 0)
+            return QueueStatus(self._running, position, len(self._waiting))
+
+    @property
+    def running(self):
+        return self._running
+
+    @property
+    def waiting(self):
+        return len(self._waiting)
+
+
+HEAVY_WORK = Admission(HEAVY_CAPACITY)
+TRAININGS = Admission(TRAINING_CAPACITY)
+
+
+class Turn:
+    """One session's turn at ``admission``: wait for it, hold it, give it up."""
+
+    def __init__(self, admission, session_id, on_wait, on_start=None):
+        self.admission = admission
+        self.session_id = session_id
+        self.on_wait = on_wait  # called with a QueueStatus while waiting
+        self.on_start = on_start  # called each time the slot is ours (after a checkpoint too)
+        self.ticket = None
+        self.holding = False
+        self.started = 0.0
+
+    def wait(self):
+        """Block this script run until a slot is ours (``on_wait`` shows where we are)."""
+        self.ticket = self.admission.enqueue(self.session_id)
+        while not self.admission.acquire(self.ticket):
+            # Drawing the message is also where Streamlit stops a run the student replaced
+            # with a new click: the ``finally`` of ``turn`` then leaves the queue.
+            self.on_wait(self.admission.status(self.ticket))
+            time.sleep(POLL_SECONDS)
+        self.ticket, self.holding, self.started = None, True, time.monotonic()
+        if self.on_start is not None:
+            self.on_start()
+
+    def checkpoint(self):
+        """Between the steps of a long job: after ``SLICE_SECONDS``, if others wait, go to the
+        back of the queue and wait for the next turn."""
+        if time.monotonic() - self.started < SLICE_SECONDS or not self.admission.waiting:
+            return
+        self.admission.release()
+        self.holding = False
+        self.wait()
+
+    def close(self):
+        if self.holding:
+            self.admission.release()
+            self.holding = False
+        if self.ticket is not None:
+            self.admission.leave(self.ticket)
+            self.ticket = None
+
+
+@contextmanager
+def turn(t, admission=HEAVY_WORK):
+    """``with turn(t) as my_turn: ...``: the body runs while this session holds a slot.
+
+    While the server is busy, a translated "waiting for your turn" message says how many are
+    ahead; it disappears when the work starts. A long body calls ``my_turn.checkpoint()``
+    between steps.
+    """
+    notice = st.empty()
+
+    def show(status):
+        notice.info(t("admission_waiting", position=status.position, running=status.running),
+                    icon=":material/hourglass_top:")
+
+    # The message goes away whenever the work (re)starts, after a checkpoint's wait too.
+    my_turn = Turn(admission, current_session_id(), show, on_start=notice.empty)
+    try:
+        my_turn.wait()
+        yield my_turn
+    finally:
+        my_turn.close()
+
+
+class _NotCached(Exception):
+    """Raised inside a cached function to look a key up without computing anything."""
+
+
+def _raise_not_cached():
+    raise _NotCached
+
+
+def _cached(cache, key):
+    """``cache``'s value for ``key``, or ``_NotCached`` (Streamlit caches no exception)."""
+    try:
+        return cache(key, _raise_not_cached)
+    except _NotCached:
+        return _NotCached
+
+
+def cached_or_computed(t, cache, keys, compute):
+    """[the result for each of ``keys``]: what any session already computed comes from
+    ``cache`` at once (a cache hit never waits in the queue); the rest is computed as
+    ``compute(key, my_turn)`` during one turn of ``HEAVY_WORK`` and stored in ``cache``.
+
+    ``cache`` is the page's ``st.cache_data`` function ``cache(key, _value)`` whose body is
+    ``return _value()``: the underscore keeps the callable out of the key. Within the turn
+    each key is looked up once more (a classmate may have just computed it), and the turn is
+    offered to the next in line between keys, when the previous piece's memory is released.
+    """
+    results = {key: _cached(cache, key) for key in keys}
+    missing = [key for key, value in results.items() if value is _NotCached]
+    if missing:
+        with turn(t) as my_turn:
+            for key in missing:
+                my_turn.checkpoint()
+                value = _cached(cache, key)
+                if value is _NotCached:
+                    value = compute(key, my_turn)
+                    cache(key, lambda value=value: value)
+                results[key] = value
+    return [results[key] for key in keys]

@@ -1,1 +1,0 @@
-"""Widget groups that return plain dataclasses of a page's settings."""
