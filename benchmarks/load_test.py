@@ -14,10 +14,20 @@ epochs trained per session, bytes received per tick, and the server's resident m
 of VmRSS sampled every 0.25 s (server process plus any children) and VmHWM (the kernel's
 high-water mark, monotone over the whole run).
 
+With ``--replicas N`` the server is ``deploy/serve --replicas N`` instead: N app processes
+behind nginx with session affinity, and the sessions connect through the balancer. It then also
+reports the resident memory of each replica, and of nginx.
+
+Per step it also reports the total training throughput (epochs per second, summed over the
+sessions: each session's epoch count at the end over its time since Play), the CPU used by
+the app processes and by this load generator (from /proc and getrusage), and how busy the whole
+machine was (/proc/stat: on a shared machine other work competes for the same cores).
+
 Everything is bounded: loopback only, one server, at most ``--max-sessions`` sessions, a time
 limit per step, and the server is stopped at the end, on Ctrl-C and on errors.
 
     python benchmarks/load_test.py --sessions 1,5,10,20 --duration 30 [--json out.json]
+    python benchmarks/load_test.py --replicas 2 --sessions 40 --duration 30
 
 The load generator runs on the same machine as the server (and shares its cores).
 """
@@ -31,6 +41,7 @@ import datetime
 import json
 import os
 import re
+import resource
 import signal
 import socket
 import statistics
@@ -46,7 +57,7 @@ sys.path.insert(0, str(HERE))
 
 from st_client import StreamlitSession, percentile, wait_for_health  # noqa: E402
 
-MAX_SESSIONS = 50
+MAX_SESSIONS = 100
 PLAY_LABEL = "Play"
 PAUSE_LABEL = "Pause"
 EPOCH_LABEL = "Epoch"
@@ -90,6 +101,29 @@ def load_average() -> tuple[float, float, float]:
     return os.getloadavg()
 
 
+def cpu_seconds(pid: int) -> float:
+    """User + system CPU time of a process and its children so far, from /proc."""
+    total = 0.0
+    for p in [pid, *descendants(pid)]:
+        with contextlib.suppress(OSError, IndexError, ValueError):
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    return total
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, total) CPU time of the whole machine so far, from the first line of /proc/stat:
+    what every process used, ours and anybody else's."""
+    fields = [float(v) for v in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + fields[4]  # idle + iowait
+    return sum(fields) - idle, sum(fields)
+
+
+def own_cpu_seconds() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
 class Server:
     """``streamlit run app.py`` on a free loopback port, in its own process group."""
 
@@ -123,6 +157,16 @@ class Server:
     def pid(self) -> int:
         return self.proc.pid
 
+    @property
+    def app_pids(self) -> list[int]:
+        """The app processes whose memory and CPU are reported: here the one server."""
+        return [self.proc.pid]
+
+    balancer_pid = None
+
+    def describe(self) -> str:
+        return f"server pid {self.pid} on {self.url}"
+
     def stop(self) -> None:
         """SIGTERM to the server's process group (started by us), then SIGKILL if needed."""
         if self.proc is None or self.proc.poll() is not None:
@@ -131,6 +175,56 @@ class Server:
             os.killpg(self.proc.pid, signal.SIGTERM)
         try:
             self.proc.wait(10)
+        except subprocess.TimeoutExpired:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)
+
+
+class BalancedServer(Server):
+    """``deploy/serve --replicas N`` on a free loopback port: N app processes behind nginx."""
+
+    def __init__(self, replicas: int, port: int | None = None):
+        super().__init__(port)
+        self.replicas = replicas
+        self.state_dir = Path(tempfile.mkdtemp(prefix="load_test_serve_"))
+        self.state: dict = {}
+
+    def start(self, timeout: float = 180.0) -> None:
+        cmd = [str(ROOT / "deploy" / "serve"), "--replicas", str(self.replicas),
+               "--port", str(self.port), "--state-dir", str(self.state_dir), "--no-restart"]
+        self.proc = subprocess.Popen(cmd, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
+                                     stdin=subprocess.DEVNULL, start_new_session=True)
+        deadline = time.monotonic() + timeout
+        while not self.state.get("ready"):
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"deploy/serve exited with {self.proc.returncode}; "
+                                   f"see {self.log.name}")
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"deploy/serve not ready after {timeout:.0f} s")
+            time.sleep(0.25)
+            with contextlib.suppress(OSError, ValueError):
+                self.state = json.loads((self.state_dir / "state.json").read_text())
+
+    @property
+    def app_pids(self) -> list[int]:
+        return [replica["pid"] for replica in self.state["replicas"]]
+
+    @property
+    def balancer_pid(self) -> int:
+        return self.state["nginx"]["pid"]
+
+    def describe(self) -> str:
+        return (f"deploy/serve pid {self.pid} on {self.url}: nginx pid {self.balancer_pid}, "
+                f"replicas {', '.join(map(str, self.app_pids))}; logs in {self.state_dir}")
+
+    def stop(self) -> None:
+        """SIGTERM to deploy/serve, which stops nginx and every replica."""
+        if self.proc is None or self.proc.poll() is not None:
+            return
+        self.proc.send_signal(signal.SIGTERM)
+        try:
+            self.proc.wait(30)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -150,14 +244,22 @@ def _waiting(session: StreamlitSession) -> bool:
     return any(WAITING_MARK in text for text in session.texts())
 
 
-async def one_step(url: str, n: int, duration: float, server_pid: int, query: str,
-                   warmup: float = 10.0) -> dict:
-    peak = {"rss": tree_mb(server_pid, "VmRSS")}
-    rss_start = peak["rss"]
+async def one_step(url: str, n: int, duration: float, app_pids: list[int], query: str,
+                   warmup: float = 10.0, balancer_pid: int | None = None) -> dict:
+    """N sessions for ``duration`` s against ``url``; ``app_pids`` are the app processes
+    (one server, or the replicas behind a balancer) whose memory and CPU are reported."""
+    watched = {pid: [tree_mb(pid, "VmRSS")] for pid in app_pids}  # pid -> [peak RSS]
+    if balancer_pid:
+        watched[balancer_pid] = [tree_mb(balancer_pid, "VmRSS")]
+    rss_start = [watched[pid][0] for pid in app_pids]
+    cpu_start = {pid: cpu_seconds(pid) for pid in watched}
+    own_cpu_start, wall_start = own_cpu_seconds(), time.perf_counter()
+    machine_start = machine_cpu()
 
     async def sample() -> None:
         while True:
-            peak["rss"] = max(peak["rss"], tree_mb(server_pid, "VmRSS"))
+            for pid, peak in watched.items():
+                peak[0] = max(peak[0], tree_mb(pid, "VmRSS"))
             await asyncio.sleep(0.25)
 
     async def user(i: int) -> dict:
@@ -181,6 +283,7 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
                 if s.auto_reruns and not ticks:
                     await asyncio.sleep(0.1)
             out["epoch"] = _epoch(s)
+            out["epoch_at"] = time.perf_counter()
             out["waiting"] = _waiting(s)
             with contextlib.suppress(KeyError):
                 await s.interact(s.widget(label=PAUSE_LABEL), click=True, timeout=60)
@@ -197,6 +300,11 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
         users = await asyncio.gather(*(user(i) for i in range(n)))
     finally:
         sampler.cancel()
+    wall = time.perf_counter() - wall_start
+    cpu_share = {pid: (cpu_seconds(pid) - cpu_start[pid]) / wall for pid in watched}
+    own_cpu_share = (own_cpu_seconds() - own_cpu_start) / wall
+    busy, total = (end - start for end, start in zip(machine_cpu(), machine_start, strict=True))
+    machine_busy = busy / total if total else float("nan")
     ticks = [r for u in users for _, r in u["ticks"]]
     ok = [r for r in ticks if r.ok]
     lat = [r.seconds for r in ok]
@@ -207,6 +315,9 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
     live = [r.seconds for u in users for kind, r in u["ticks"] if kind == "live" and r.ok]
     wait = [r.seconds for u in users for kind, r in u["ticks"] if kind == "waiting" and r.ok]
     epochs = [u["epoch"] for u in users if u["epoch"] is not None]
+    # Training throughput: each session's epochs over its time since Play, summed.
+    rates = [u["epoch"] / (u["epoch_at"] - u["played_at"]) for u in users
+             if u["epoch"] is not None and u["played_at"] and u["epoch_at"] > u["played_at"]]
     return {
         "sessions": n,
         "duration_s": duration,
@@ -235,9 +346,19 @@ async def one_step(url: str, n: int, duration: float, server_pid: int, query: st
         "epochs_median": statistics.median(epochs) if epochs else None,
         "epochs_max": max(epochs) if epochs else None,
         "errors": [u["error"] for u in users if u["error"]],
-        "rss_start_mb": round(rss_start, 1),
-        "rss_peak_mb": round(peak["rss"], 1),
-        "hwm_mb": round(tree_mb(server_pid, "VmHWM"), 1),
+        "epochs_per_s_total": round(sum(rates), 1),
+        "app_processes": len(app_pids),
+        "rss_start_mb": round(max(rss_start), 1),
+        "rss_peak_mb": round(max(watched[pid][0] for pid in app_pids), 1),
+        "rss_peak_per_process_mb": [round(watched[pid][0], 1) for pid in app_pids],
+        "hwm_per_process_mb": [round(tree_mb(pid, "VmHWM"), 1) for pid in app_pids],
+        "hwm_mb": round(max(tree_mb(pid, "VmHWM") for pid in app_pids), 1),
+        "balancer_rss_peak_mb": round(watched[balancer_pid][0], 1) if balancer_pid else None,
+        "cpu_per_process": [round(cpu_share[pid], 2) for pid in app_pids],
+        "balancer_cpu": round(cpu_share[balancer_pid], 2) if balancer_pid else None,
+        "load_generator_cpu": round(own_cpu_share, 2),
+        # Busy share of all cores: the app, this generator and anything else on the machine.
+        "machine_busy": round(machine_busy, 2),
         "loadavg_before": load_before,
         "loadavg_after": load_average(),
     }
@@ -251,8 +372,10 @@ def _ms(seconds: float) -> str:
 def table(steps: list[dict]) -> str:
     head = ("| sessions | ticks sent / answered | tick median | tick p95 "
             "| live ticks: n, median, p95 | waiting ticks: n, median, p95 | KB per tick "
-            "| training / waiting at end | epochs per session (min/median/max) | peak RSS "
-            "| steady state: n, median, p95 | load avg 1 min |")
+            "| training / waiting at end | epochs per session (min/median/max) "
+            "| epochs/s, all sessions | peak RSS per app process | CPU per app process "
+            "| CPU of load generator | machine busy | steady state: n, median, p95 "
+            "| load avg 1 min |")
     rule = "|" + " --- |" * (head.count("|") - 1)
     rows = [head, rule]
     for s in steps:
@@ -264,7 +387,10 @@ def table(steps: list[dict]) -> str:
             f"| {s['live_ticks']}, {_ms(s['live_median_s'])}, {_ms(s['live_p95_s'])} "
             f"| {s['waiting_ticks']}, {_ms(s['waiting_median_s'])}, {_ms(s['waiting_p95_s'])} "
             f"| {s['kb_per_tick']:.0f} | {s['training_at_end']} / {s['waiting_at_end']} | {ep} "
-            f"| {s['rss_peak_mb']:.0f} MB "
+            f"| {s['epochs_per_s_total']:.0f} "
+            f"| {' / '.join(f'{mb:.0f}' for mb in s['rss_peak_per_process_mb'])} MB "
+            f"| {' / '.join(f'{c:.0%}' for c in s['cpu_per_process'])} "
+            f"| {s['load_generator_cpu']:.0%} | {s['machine_busy']:.0%} "
             f"| {s['steady_ticks']}, {_ms(s['steady_median_s'])}, {_ms(s['steady_p95_s'])} "
             f"| {s['loadavg_after'][0]:.1f} |")
     return "\n".join(rows)
@@ -274,11 +400,14 @@ async def run_all(args, server: Server) -> list[dict]:
     steps = []
     for n in args.sessions:
         print(f"-- {n} session(s), {args.duration:g} s ...", file=sys.stderr, flush=True)
-        step = await one_step(server.url, n, args.duration, server.pid, args.query,
-                              args.warmup)
+        step = await one_step(server.url, n, args.duration, server.app_pids, args.query,
+                              args.warmup, server.balancer_pid)
         steps.append(step)
         print(f"   median {step['median_s'] * 1000:.0f} ms, p95 {step['p95_s'] * 1000:.0f} ms, "
-              f"{step['ticks_ok']} ticks, peak RSS {step['rss_peak_mb']:.0f} MB, "
+              f"{step['ticks_ok']} ticks, {step['epochs_per_s_total']:.0f} epochs/s, peak RSS "
+              f"{step['rss_peak_per_process_mb']} MB, CPU {step['cpu_per_process']} "
+              f"(load generator {step['load_generator_cpu']:.0%}, machine busy "
+              f"{step['machine_busy']:.0%}), "
               f"errors {len(step['errors'])}", file=sys.stderr, flush=True)
         for error in step["errors"][:3]:
             print("   error:", error, file=sys.stderr)
@@ -303,16 +432,21 @@ def main() -> int:
                     help="seconds after the last Play click before steady-state ticks count")
     ap.add_argument("--query", default="", help="URL query for every session, e.g. lang=en")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
+    ap.add_argument("--replicas", type=int, default=0,
+                    help="run deploy/serve with this many app processes behind nginx and "
+                         "connect through it (default 0: one plain `streamlit run`)")
     args = ap.parse_args()
     if not 1 <= args.duration <= 600:
         ap.error("--duration between 1 and 600 s")
+    if not 0 <= args.replicas <= 8:
+        ap.error("--replicas between 0 and 8")
 
-    server = Server()
+    server = BalancedServer(args.replicas) if args.replicas else Server()
     started = time.time()
     try:
         server.start()
-        print(f"server pid {server.pid} on {server.url}; idle RSS "
-              f"{tree_mb(server.pid, 'VmRSS'):.0f} MB; load average "
+        idle = " / ".join(f"{tree_mb(pid, 'VmRSS'):.0f}" for pid in server.app_pids)
+        print(f"{server.describe()}; idle RSS {idle} MB; load average "
               f"{' '.join(f'{v:.2f}' for v in load_average())}", file=sys.stderr)
         steps = asyncio.run(run_all(args, server))
     except KeyboardInterrupt:
@@ -326,6 +460,7 @@ def main() -> int:
         "cpus": os.cpu_count(),
         "wall_s": round(time.time() - started, 1),
         "server_log": server.log.name,
+        "replicas": args.replicas,
         "steps": steps,
     }
     print(table(steps))

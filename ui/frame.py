@@ -22,6 +22,7 @@ from pathlib import Path
 
 import streamlit as st
 
+from ui.reconnect import reconnect_notice
 from ui.strings import DEFAULT_LANGUAGE, LANGUAGES, LESSONS, Translator
 from ui.style import ChartStyle
 from ui.url_state import (
@@ -118,6 +119,7 @@ def draw(page):
         _page_links(t)
         st.divider()
         st.caption(t("sidebar_about"))
+    reconnect_notice(t)
     if projector:
         st.html(_PROJECTOR_CSS)
 

@@ -72,6 +72,7 @@ EN = {
     "share_lock_help": "Students who open the lesson link below see the settings you chose but not these controls.",
     "yes": "yes",
     "no": "no",
+    "reconnect_reset": "The connection to the server was lost and you were reconnected to a new server process: your session was reset. What you trained, uploaded or computed before is gone; the settings on this page were kept.",
     # activation names, shared by every page
     "act_name_identity": "Identity",
     "act_name_step": "Step",
@@ -128,6 +129,7 @@ ZH = {
     "share_lock_help": "打开下方课堂链接的学生会看到你选定的设置，但看不到这些控件。",
     "yes": "是",
     "no": "否",
+    "reconnect_reset": "与服务器的连接中断，你已重新连接到一个新的服务器进程：你的会话已被重置。之前训练的模型、上传的文件和计算结果都已丢失；本页面上的设置仍然保留。",
     # activation names, shared by every page
     "act_name_identity": "恒等函数",
     "act_name_step": "阶跃函数",
