@@ -22,22 +22,16 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from nn_core.playground import (
-    NetworkSpec,
-    TrainingConfig,
-    TrainingRun,
-    make_playground_data,
-    weights_to_npz,
-)
+from pages.playground.files import weights_to_npz
+from pages.playground.model import NetworkSpec, TrainingConfig, TrainingRun, make_playground_data
 from tests.browser.helpers import assert_no_exception, wait_for_app
-from ui.strings import Translator
+from ui.strings import LESSONS, Translator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 SERVE = REPO_ROOT / "deploy" / "serve"
 COOKIE = "activation_lab_replica"
 READY_TIMEOUT = 120.0  # two Streamlit processes starting on 2 busy cores
-PAGES = {"home": "/", "activations": "/activations", "saturation": "/saturation",
-         "dead_relu": "/dead_relu", "playground": "/playground"}
+PAGES = {"home": "/", **{lesson: f"/{lesson}" for lesson in LESSONS}}
 UPLOAD_PATH = "/_stcore/upload_file/"
 ALERT = "[data-testid='stAlert']"
 en = Translator("en")
