@@ -29,6 +29,7 @@ from pages.activations.controls import (
     UNIT_WEIGHT,
 )
 from tests.apptest_helpers import chart_frames, chart_spec, chart_titles, setting_label
+from ui.admission import QUICK_WORK
 from ui.strings import Translator
 
 PAGE = "pages/activations/page.py"
@@ -273,7 +274,8 @@ def test_heavy_work_takes_a_turn_only_when_its_result_is_missing(repo_root, monk
     turns = []
 
     @contextmanager
-    def recording_turn(t):
+    def recording_turn(t, admission):
+        assert admission is QUICK_WORK  # quick jobs: they never queue behind long ones
         turns.append(t("admission_waiting", position=1, running=0))
         yield None
 

@@ -36,6 +36,10 @@ HEAVY_CAPACITY = 2
 # the script runs that draw every session's charts: a few trainings at a time, each at a
 # watchable pace, leave the pages responsive (see benchmarks/README.md).
 TRAINING_CAPACITY = 3
+# Jobs that finish within a fraction of a second whatever the settings (the activations page's
+# fits and timings: 0.07-0.5 s of CPU) have slots of their own, so they never wait behind a
+# saturation profile of several seconds; they are bounded all the same.
+QUICK_CAPACITY = 2
 SLICE_SECONDS = 1.0  # a long job gives its slot to the next in line after this long
 POLL_SECONDS = 0.25  # how often a waiting script run asks again
 WAIT_EXPIRY = 15.0  # a waiting ticket nobody has asked about for this long is dropped
@@ -135,6 +139,7 @@ class Admission:
 
 HEAVY_WORK = Admission(HEAVY_CAPACITY)
 TRAININGS = Admission(TRAINING_CAPACITY)
+QUICK_WORK = Admission(QUICK_CAPACITY)
 
 
 class Turn:

@@ -1,7 +1,9 @@
 """The activations page's computations that are not instant, and the results it keeps.
 
 Heavy work (the relative-cost timing, the linear-collapse training, the fits of ReLU units)
-runs in a turn of the server-wide admission (``ui.admission.turn``) and only when its result
+runs in a turn of the server-wide admission (``ui.admission.turn`` of ``QUICK_WORK``: each job
+is bounded well under a second, so it does not queue behind other pages' long jobs) and only
+when its result
 is not there yet: the pure results are cached for every visitor (``st.cache_data``), and each
 session keeps what it was shown in its own state, under page-prefixed keys, so a rerun or a
 page switch recomputes nothing and never waits in the queue again. Each job takes well under a
@@ -16,7 +18,7 @@ import streamlit as st
 
 from nn_core.experiments import explore, zero_centred
 from pages.activations import controls
-from ui.admission import turn
+from ui.admission import QUICK_WORK, turn
 
 COSTS_KEY = "act_costs"
 COLLAPSE_KEY = "act_collapse"
@@ -56,7 +58,7 @@ def _kept(t, key, compute):
     """``compute()``, kept in this session under ``key``; the first time it runs in a turn of
     admission (a cache hit then costs next to nothing, a miss does the work)."""
     if key not in st.session_state:
-        with turn(t):
+        with turn(t, QUICK_WORK):
             st.session_state[key] = compute()
     return st.session_state[key]
 
@@ -98,7 +100,7 @@ def fit_units_if_asked(t):
     if not st.session_state.pop(FIT_REQUEST_KEY, False):
         return
     before = controls.current_units()
-    with turn(t):
+    with turn(t, QUICK_WORK):
         fit = _units_fit(before)
         comparison = _comparison_fit()
     after = controls.set_units(fit.weights, fit.biases, fit.output_weights)
