@@ -441,7 +441,7 @@ def board_details(frame, trainer, data, spec):
         else:
             st.caption(t("pg_no_history"))
 
-    live_fragment(trainer, draw)
+    live_fragment(trainer, draw, every=DETAIL_REFRESH_SECONDS)
 
 
 def _pick_edge():
