@@ -83,6 +83,23 @@ def open_page() -> Callable[..., AppTest]:
     return open_app_page
 
 
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker, hand its largest gradient-check error to the controller."""
+    from tests.gradients import largest_error
+
+    if hasattr(session.config, "workeroutput"):
+        session.config.workeroutput["largest_gradient_error"] = dict(largest_error)
+
+
+def pytest_testnodedown(node, error):
+    """On the controller: keep the largest of the workers' errors (pytest-xdist's hook)."""
+    from tests.gradients import largest_error
+
+    theirs = getattr(node, "workeroutput", {}).get("largest_gradient_error")
+    if theirs and theirs["error"] > largest_error["error"]:
+        largest_error.update(theirs)
+
+
 def pytest_terminal_summary(terminalreporter):
     """Report the largest gradient-check error of the run (each check asserted its own bound)."""
     from tests.gradients import largest_error
