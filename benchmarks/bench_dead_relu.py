@@ -11,16 +11,15 @@ case, steadier than wall time on a shared machine.
 """
 
 import argparse
-import statistics
 import sys
-import time
-import tracemalloc
 import warnings
 from dataclasses import replace
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere
+sys.path.insert(0, str(Path(__file__).resolve().parent))
 
+from measure import peak_mib, timed  # noqa: E402
 from sklearn.exceptions import ConvergenceWarning  # noqa: E402
 from sklearn.neural_network import MLPClassifier  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
@@ -35,25 +34,8 @@ DEFAULT = DeadUnitConfig()
 LARGEST = replace(DEFAULT, width=WIDTH_RANGE[1], depth=DEPTH_RANGE[1], epochs=EPOCH_RANGE[1])
 
 
-def timed(work, repeats):
-    """Median and best wall time and median CPU time of ``repeats`` calls of ``work()``, in
-    seconds."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        start, cpu = time.perf_counter(), time.process_time()
-        work()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), min(walls), statistics.median(cpus)
 
 
-def peak_mib(work):
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1] / 2**20
-    finally:
-        tracemalloc.stop()
 
 
 def sklearn_same_work(config):

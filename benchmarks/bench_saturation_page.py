@@ -26,7 +26,6 @@ import os
 import statistics
 import sys
 import time
-import tracemalloc
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -34,6 +33,7 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402  (loaded before the BLAS limit, as the app does)
+from measure import MIB, peak_mib, timed  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nn_core import layer_stats  # noqa: E402
@@ -51,16 +51,8 @@ from nn_core.experiments.depth import (  # noqa: E402
 
 GOAL_MS = 300.0
 LARGEST = {"sat_depth": str(MAX_DEPTH), "sat_width": str(MAX_WIDTH), "sat_batch": str(MAX_BATCH)}
-MIB = 2 ** 20
 
 
-def peak_mib(work):
-    tracemalloc.start()
-    try:
-        work()
-        return tracemalloc.get_traced_memory()[1] / MIB
-    finally:
-        tracemalloc.stop()
 
 
 def all_layers_at_once(activation):
@@ -71,16 +63,6 @@ def all_layers_at_once(activation):
     return [log_magnitudes(s.output_grad) for s in stats]
 
 
-def timed(work, repeats):
-    """(median wall seconds, min wall, median CPU seconds of this process): on a shared machine
-    the CPU time says what the job costs, the wall time what it cost today."""
-    walls, cpus = [], []
-    for _ in range(repeats):
-        start, cpu = time.perf_counter(), time.process_time()
-        work()
-        walls.append(time.perf_counter() - start)
-        cpus.append(time.process_time() - cpu)
-    return statistics.median(walls), min(walls), statistics.median(cpus)
 
 
 def memory_and_job_times(repeats):

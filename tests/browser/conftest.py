@@ -12,10 +12,15 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.helpers import CHROMIUM, CHROMIUM_ARGS, running_app
 
 _BROWSER_DIR = Path(__file__).resolve().parent
+# Playwright's expect() waits 5 s by default. The suite runs on two workers on two cores, each
+# with its own server and browser, and a page that trains or draws many charts can take longer
+# than that there; a real failure still fails, 20 s later.
+expect.set_options(timeout=20_000)
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:

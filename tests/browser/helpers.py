@@ -83,6 +83,19 @@ def assert_no_exception(page: Page) -> None:
     expect(boxes).to_have_count(0)
 
 
+SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink'] a"
+
+
+def go_to(page: Page, key: str) -> None:
+    """Click the sidebar's link to the page ``key`` (a ``ui.frame.PAGES`` key), as a student
+    does, and wait for that page's run."""
+    from ui.frame import PAGES
+
+    page.locator(SIDEBAR_LINKS).nth(list(PAGES).index(key)).click()
+    wait_for_rerun(page, timeout=60_000, settle_ms=800)
+    assert_no_exception(page)
+
+
 def screenshot(page: Page, name: str, full_page: bool = True) -> Path:
     """Save a PNG to /tmp/screens/<name>.png for humans to look at; return its path."""
     SCREENS_DIR.mkdir(parents=True, exist_ok=True)

@@ -6,6 +6,7 @@ from __future__ import annotations
 from playwright.sync_api import expect
 
 from tests.browser.helpers import (
+    SIDEBAR_LINKS,
     assert_no_exception,
     running_app,
     screenshot,
@@ -16,7 +17,6 @@ from ui.frame import PAGES
 from ui.strings import LESSONS, Translator
 
 ZH = Translator("zh")
-SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink'] a"
 
 
 def _font_size(page) -> str:

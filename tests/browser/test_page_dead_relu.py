@@ -7,13 +7,17 @@ from __future__ import annotations
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_no_exception, screenshot, wait_for_app, wait_for_rerun
-from ui.frame import PAGES
+from tests.browser.helpers import (
+    assert_no_exception,
+    go_to,
+    screenshot,
+    wait_for_app,
+    wait_for_rerun,
+)
 from ui.strings import Translator
 
 EN = Translator("en")
 CHART = "[data-testid='stVegaLiteChart']"
-SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink'] a"
 METRIC_VALUES = "[data-testid='stMetricValue']"
 # The suggested lesson, as a teacher shares it: ReLU against leaky ReLU, units killed.
 LESSON = "dead_lr=0.3&dead_bias=-0.5&dead_compare=true"
@@ -58,11 +62,6 @@ def test_dead_relu_on_a_phone(app_url: str, page) -> None:
     page.wait_for_timeout(500)
     screenshot(page, "dead_relu_phone_metrics", full_page=False)
 
-
-def go_to(page, key: str) -> None:
-    page.locator(SIDEBAR_LINKS).nth(list(PAGES).index(key)).click()
-    wait_for_rerun(page, timeout=60_000, settle_ms=800)
-    assert_no_exception(page)
 
 
 def test_the_lesson_button_and_a_return_that_does_not_retrain(app_url: str, page) -> None:

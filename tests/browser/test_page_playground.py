@@ -13,7 +13,6 @@ from tests.browser.helpers import (
     assert_no_exception,
     screenshot,
     wait_for_app,
-    wait_for_charts,
     wait_for_rerun,
 )
 from ui.frame import PAGES

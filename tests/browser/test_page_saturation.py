@@ -8,17 +8,16 @@ from playwright.sync_api import expect
 
 from tests.browser.helpers import (
     assert_no_exception,
+    go_to,
     screenshot,
     wait_for_app,
     wait_for_charts,
     wait_for_rerun,
 )
-from ui.frame import PAGES
 from ui.strings import Translator
 
 EN = Translator("en")
 CHART = "[data-testid='stVegaLiteChart']"
-SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink'] a"
 # Streamlit scrolls inside its own container, so a tall window is what shows the whole page.
 TALL = {"width": 1400, "height": 3400}
 PHONE = {"width": 390, "height": 844}
@@ -58,11 +57,6 @@ def test_saturation_page_on_a_phone(app_url: str, page) -> None:
     page.wait_for_timeout(500)
     screenshot(page, "saturation_phone_reading", full_page=False)
 
-
-def go_to(page, key: str) -> None:
-    page.locator(SIDEBAR_LINKS).nth(list(PAGES).index(key)).click()
-    wait_for_rerun(page, timeout=60_000, settle_ms=800)
-    assert_no_exception(page)
 
 
 def test_training_survives_leaving_the_page_and_coming_back(app_url: str, page) -> None:

@@ -10,20 +10,17 @@ import re
 
 from playwright.sync_api import expect
 
-from tests.browser.helpers import assert_no_exception, screenshot, wait_for_app, wait_for_rerun
-from ui.frame import PAGES
+from tests.browser.helpers import (
+    go_to,
+    screenshot,
+    wait_for_app,
+    wait_for_rerun,
+)
 from ui.strings import Translator
 
 EN = Translator("en")
-SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink'] a"
 SMALL = "sat_width=64&sat_batch=128"
 
-
-def go_to(page, key: str) -> None:
-    """Click the sidebar's link to the page ``key``, as a student does."""
-    page.locator(SIDEBAR_LINKS).nth(list(PAGES).index(key)).click()
-    wait_for_rerun(page, timeout=60_000)
-    assert_no_exception(page)
 
 
 def slider(page, key: str):
