@@ -176,6 +176,31 @@ def is_history_navigation():
     return bool(context is not None and context.is_history_navigation)
 
 
+def lesson_tabs(t, prefix, keys):
+    """A lesson page's tabs, {tab key: container}; only the open one has ``.open`` True.
+
+    The tabs rerun the page when switched, so only the open tab's lesson is computed. Their
+    state (``<prefix>_tab``) is the tab's *label*, so the open tab is also remembered by
+    position (``<prefix>_tab_index``): after a language switch it is the same tab under its new
+    label. Its key is the URL setting ``<prefix>_lesson``, which a shared link opens at.
+    """
+    state, tab, index, lesson = st.session_state, f"{prefix}_tab", f"{prefix}_tab_index", \
+        f"{prefix}_lesson"
+    labels = [t(f"{prefix}_tab_{key}") for key in keys]
+    if index in state:
+        state[tab] = labels[state[index]]
+    elif tab not in state:  # first run: the lesson a shared link asked for
+        state[tab] = labels[keys.index(state[lesson])]
+
+    def remember():
+        state[index] = labels.index(state[tab]) if state[tab] in labels else 0
+
+    tabs = st.tabs(labels, key=tab, on_change=remember)
+    if state.get(tab) in labels:  # the open lesson travels in the URL
+        state[lesson] = keys[labels.index(state[tab])]
+    return dict(zip(keys, tabs, strict=True))
+
+
 def show_notices(notices):
     for notice in notices:
         st.warning(notice, icon=":material/link:")

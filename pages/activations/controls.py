@@ -120,28 +120,6 @@ class MaxoutControls:
     pieces: int
 
 
-def lesson_tabs(t):
-    """The page's tabs, {tab key: container}; only the open one has ``.open`` True.
-
-    The tabs rerun the page when switched, so only the open tab's lesson is computed. Their
-    state is the tab's *label*, so the open tab is also remembered by key: after a language
-    switch it is the same tab, under its new label.
-    """
-    labels = [t(f"act_tab_{key}") for key in TAB_KEYS]
-    if "act_tab_index" in st.session_state:
-        st.session_state["act_tab"] = labels[st.session_state["act_tab_index"]]
-    elif "act_tab" not in st.session_state:  # first run: the lesson a shared link asked for
-        st.session_state["act_tab"] = labels[TAB_KEYS.index(st.session_state["act_lesson"])]
-
-    def remember():
-        label = st.session_state["act_tab"]
-        st.session_state["act_tab_index"] = labels.index(label) if label in labels else 0
-
-    tabs = st.tabs(labels, key="act_tab", on_change=remember)
-    if st.session_state.get("act_tab") in labels:  # the open lesson travels in the URL
-        st.session_state["act_lesson"] = TAB_KEYS[labels.index(st.session_state["act_tab"])]
-    return dict(zip(TAB_KEYS, tabs, strict=True))
-
 
 def current_comparison():
     """The comparison settings as they stand, without drawing their widgets."""

@@ -6,7 +6,13 @@ from nn_core.experiments import explore, zero_centred
 from pages.activations import charts, controls, pytorch, views, work
 from ui.frame import current_frame
 from ui.strings import activation_name
-from ui.url_state import publish_settings, restore_settings, share_panel, show_notices
+from ui.url_state import (
+    lesson_tabs,
+    publish_settings,
+    restore_settings,
+    share_panel,
+    show_notices,
+)
 
 N_POINTS = 401  # modest, so that a rerun with all 16 activations stays fast
 N_CHECKS = 40
@@ -16,7 +22,7 @@ t, style = frame.t, frame.style
 st.title(t("act_title"))
 st.markdown(t("act_intro"))
 show_notices(restore_settings(controls.SETTINGS, t))
-tabs = controls.lesson_tabs(t)  # only the open tab's lesson runs
+tabs = lesson_tabs(t, "act", controls.TAB_KEYS)  # only the open tab's lesson runs
 
 if tabs["compare"].open:
     with tabs["compare"]:

@@ -83,28 +83,6 @@ class NetworkSetup:
     seed: int
 
 
-def lesson_tabs(t):
-    """The page's tabs, {tab key: container}; only the open one has ``.open`` True.
-
-    The tabs rerun the page when switched, so only the open section is computed. Their state
-    is the tab's *label*, so the open tab is also remembered by position: after a language
-    switch it is the same tab under its new label, and its key travels in the URL.
-    """
-    labels = [t(f"bp_tab_{key}") for key in TAB_KEYS]
-    if "bp_tab_index" in st.session_state:
-        st.session_state["bp_tab"] = labels[st.session_state["bp_tab_index"]]
-    elif "bp_tab" not in st.session_state:  # first run: the section a shared link asked for
-        st.session_state["bp_tab"] = labels[TAB_KEYS.index(st.session_state["bp_lesson"])]
-
-    def remember():
-        label = st.session_state["bp_tab"]
-        st.session_state["bp_tab_index"] = labels.index(label) if label in labels else 0
-
-    tabs = st.tabs(labels, key="bp_tab", on_change=remember)
-    if st.session_state.get("bp_tab") in labels:
-        st.session_state["bp_lesson"] = TAB_KEYS[labels.index(st.session_state["bp_tab"])]
-    return dict(zip(TAB_KEYS, tabs, strict=True))
-
 
 def step_buttons(t, key, n_steps):
     """Reset, back, next step and run all for the backward pass whose place is ``key``.

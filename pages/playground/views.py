@@ -37,7 +37,6 @@ from pages.playground.files import (
 from pages.playground.model import (
     GRADCHECK_MAX_PARAMETERS,
     TrainingRun,
-    available_features,
     feature_matrix,
     gradient_check_subset,
     hidden_projection,
