@@ -9,7 +9,8 @@ import pytest
 
 from pages.playground import trainer as trainer_module
 from pages.playground.trainer import LiveTrainer
-from tests.test_playground import make_run, wait_until
+from tests.test_playground import make_run
+from tests.waiting import wait_until
 from ui import admission as admission_module
 from ui.admission import Admission, QueueStatus, Turn
 

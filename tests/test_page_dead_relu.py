@@ -2,8 +2,6 @@
 lesson, training once per request through the server's admission, both languages, projector
 mode and tampered links."""
 
-import threading
-import time
 
 from pages.dead_relu import strings
 from pages.dead_relu.results import RESULTS_KEY
@@ -14,7 +12,8 @@ from tests.apptest_helpers import (
     open_app_page,
     setting_label,
 )
-from ui.admission import HEAVY_CAPACITY, HEAVY_WORK
+from tests.waiting import SlotsHeld, open_after_waiting
+from ui.admission import HEAVY_WORK
 from ui.strings import Translator
 
 EN = Translator("en")
@@ -212,28 +211,11 @@ def test_the_smallest_network_draws_without_error():
 
 def test_a_training_from_a_link_waits_its_turn_and_a_cached_one_does_not():
     query = dict(dead_width="6", dead_epochs="10", dead_seed="4321")  # trained nowhere else
-    held = 0
-    try:
-        for _ in range(HEAVY_CAPACITY):  # the class's work fills every slot
-            assert HEAVY_WORK.acquire()
-            held += 1
-        opened = {}
-        visit = threading.Thread(target=lambda: opened.update(at=open_page(**query)))
-        visit.start()
-        deadline = time.monotonic() + 30
-        while HEAVY_WORK.waiting != 1:  # queued, not training
-            assert time.monotonic() < deadline and visit.is_alive()
-            time.sleep(0.02)
-        HEAVY_WORK.release()
-        held -= 1
-        visit.join(timeout=60)
-        assert not visit.is_alive() and len(opened["at"].get("vega_lite_chart")) == 5
-        assert HEAVY_WORK.acquire()  # every slot busy again
-        held += 1
+    with SlotsHeld(HEAVY_WORK) as slots:  # the class's work fills every slot
+        first = open_after_waiting(slots, lambda: open_page(**query))  # queued, not training
+        assert len(first.get("vega_lite_chart")) == 5
+        slots.take_one()  # every slot busy again
         again = open_page(**query)  # a classmate with the same link: no queue, same runs
         assert HEAVY_WORK.waiting == 0 and len(again.get("vega_lite_chart")) == 5
         assert (again.session_state[RESULTS_KEY][1][0].train_loss.tolist()
-                == opened["at"].session_state[RESULTS_KEY][1][0].train_loss.tolist())
-    finally:
-        for _ in range(held):
-            HEAVY_WORK.release()
+                == first.session_state[RESULTS_KEY][1][0].train_loss.tolist())

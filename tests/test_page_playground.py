@@ -14,7 +14,6 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
-from nn_core import ACTIVATIONS
 from pages.playground.files import template_csv
 from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
 from pages.playground.strings import EN, ZH

@@ -1,8 +1,6 @@
 """The gradient-saturation page under AppTest: controls by key, the data behind its charts, the
 reading, and heavy work computed once per request through the server's admission."""
 
-import threading
-import time
 
 import numpy as np
 import pandas as pd
@@ -16,7 +14,8 @@ from tests.apptest_helpers import (
     open_app_page,
     setting_label,
 )
-from ui.admission import HEAVY_CAPACITY, HEAVY_WORK
+from tests.waiting import SlotsHeld, open_after_waiting
+from ui.admission import HEAVY_WORK
 from ui.strings import Translator, activation_name
 
 PAGE = "pages/saturation/page.py"
@@ -241,38 +240,15 @@ def test_numbers_in_sentences_read_as_powers_of_ten():
         "7.7×10⁴", "0.14", "6.8×10⁻⁷", "3", "501", "0", "–"]
 
 
-def wait_until(condition, timeout=30.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "condition not met in time"
-        time.sleep(0.02)
-
-
 def test_a_new_profile_waits_its_turn_and_a_cached_one_does_not():
     # A seed no other test uses, so this request is computed here first.
     query = dict(sat_depth=3, sat_width=16, sat_batch=32, sat_seed=4321)
-    held = 0
-    try:
-        for _ in range(HEAVY_CAPACITY):  # the class's work fills every slot
-            assert HEAVY_WORK.acquire()
-            held += 1
-        opened = {}
-        visit = threading.Thread(target=lambda: opened.update(at=open_app_page(PAGE, **query)))
-        visit.start()
-        wait_until(lambda: HEAVY_WORK.waiting == 1)  # queued, not computing
-        assert visit.is_alive()
-        HEAVY_WORK.release()
-        held -= 1
-        visit.join(timeout=60)
-        assert not visit.is_alive() and not opened["at"].exception
-        assert opened["at"].get("vega_lite_chart")
+    with SlotsHeld(HEAVY_WORK) as slots:  # the class's work fills every slot
+        first = open_after_waiting(slots, lambda: open_app_page(PAGE, **query))  # queued
+        assert not first.exception and first.get("vega_lite_chart")
         # Every slot busy again: a classmate opening the same link gets the cached profile at
         # once, without queueing.
-        assert HEAVY_WORK.acquire()
-        held += 1
+        slots.take_one()
         again = open_app_page(PAGE, **query)
         assert not again.exception and HEAVY_WORK.waiting == 0
         assert len(again.get("vega_lite_chart")) == 6
-    finally:
-        for _ in range(held):
-            HEAVY_WORK.release()

@@ -19,7 +19,6 @@ from pages.playground.files import (
     weights_from_npz,
     weights_to_npz,
 )
-from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
 from pages.playground.model import (
     FEATURES,
     NetworkSpec,
@@ -38,7 +37,9 @@ from pages.playground.model import (
     plane_extent,
     warped_grid,
 )
+from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
 from pages.playground.trainer import LiveTrainer
+from tests.waiting import wait_until
 from ui.admission import Admission
 
 
@@ -353,13 +354,6 @@ def test_compare_with_sklearn_regression():
 
 
 # --- the live trainer -------------------------------------------------------------------------
-def wait_until(condition, timeout=10.0):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        assert time.monotonic() < deadline, "timed out"
-        time.sleep(0.02)
-
-
 def test_live_trainer_plays_pauses_steps_and_resets():
     trainer = LiveTrainer(make_run())
     start = trainer.run.model.theta.copy()
