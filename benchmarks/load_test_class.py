@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # nn_core, for the activation names
 
-from load_test import Server, load_average, tree_mb  # noqa: E402
+from load_test import Server, cpu_seconds, load_average, tree_mb  # noqa: E402
 from st_client import StreamlitSession, percentile  # noqa: E402
 
 from nn_core import ACTIVATIONS  # noqa: E402
@@ -180,13 +180,16 @@ async def play(url, students, server_pid, arrival_seconds):
             await session.close()
 
     sampler = asyncio.create_task(sample())
-    began = time.perf_counter()
+    began, cpu_began = time.perf_counter(), cpu_seconds(server_pid)
     try:
         await asyncio.gather(*(attend(i, s) for i, s in enumerate(students)))
     finally:
         sampler.cancel()
     return {"rss_start_mb": round(start_rss), "rss_peak_mb": round(peak["rss"]),
-            "wall_s": round(time.perf_counter() - began, 1)}
+            "wall_s": round(time.perf_counter() - began, 1),
+            # The server's CPU time over the class: against 2 x wall_s on 2 cores, how busy
+            # it was (Python runs one thread at a time, numpy's products run beside it).
+            "server_cpu_s": round(cpu_seconds(server_pid) - cpu_began, 1)}
 
 
 def summary(students, memory):

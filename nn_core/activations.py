@@ -28,9 +28,22 @@ from nn_core._checks import check_choice, check_number, parameter, real_array
 _EXP_LIMIT = 800.0
 
 
+def _exp_minus_abs(z):
+    """exp(-|z|), in (0, 1]: it never overflows. Computed in place in one new array, since a
+    deep network's layers are megabytes each and every temporary costs a pass."""
+    e = np.abs(z, out=np.empty_like(z, dtype=np.result_type(z, 1.0)))  # out=: 0-d stays an array
+    np.negative(e, out=e)
+    return np.exp(e, out=e)
+
+
+def _plus_one(e):
+    """1 + e as a new array (an array for 0-d input too, so ``out=`` can follow)."""
+    return np.add(e, 1.0, out=np.empty_like(e))
+
+
 def _sigmoid_and_complement(z):
     """Return (sigmoid(z), 1 - sigmoid(z)), both accurate in the tails, without overflow."""
-    e = np.exp(-np.abs(z))  # in (0, 1]: never overflows
+    e = _exp_minus_abs(z)
     near = 1.0 / (1.0 + e)
     far = e / (1.0 + e)
     positive = z >= 0
@@ -135,12 +148,21 @@ class Sigmoid(Activation):
     output_range = (0.0, 1.0)
 
     def value(self, x):
-        return _sigmoid_and_complement(x)[0]
+        # With e = exp(-|x|): 1 / (1 + e) for x >= 0 and e / (1 + e) below, so each tail keeps
+        # its digits and nothing overflows (what _sigmoid_and_complement does, in fewer passes).
+        e = _exp_minus_abs(x)
+        d = _plus_one(e)
+        np.divide(e, d, out=e)
+        np.divide(1.0, d, out=e, where=x >= 0)
+        return e
 
     def slope(self, x, y):
-        # 1 - y loses all digits once y rounds to 1; the complement computed directly does not.
-        s, complement = _sigmoid_and_complement(x)
-        return s * complement
+        # f (1 - f) = e / (1 + e)^2 on both sides of 0 (one factor is 1 / (1 + e), the other
+        # e / (1 + e)); the textbook 1 - y would lose every digit once y rounds to 1.
+        e = _exp_minus_abs(x)
+        d = _plus_one(e)
+        np.divide(e, d, out=e)
+        return np.divide(e, d, out=e)
 
 
 class Tanh(Activation):
@@ -160,9 +182,12 @@ class Tanh(Activation):
         # 1 - tanh(x)^2 = 4e / (1 + e)^2. Once |y| is near 1 the textbook form loses digits
         # (every digit from |x| = 19 on, where it gives 0 and the true slope is 1e-16), and a
         # saturation lesson is about exactly those tiny slopes.
-        e = np.exp(-np.abs(x))
+        e = _exp_minus_abs(x)
         e *= e  # exp(-2|x|), without the overflow of 2|x| at |x| near 1e308
-        return 4.0 * e / ((1.0 + e) * (1.0 + e))
+        d = _plus_one(e)
+        d *= d
+        e *= 4.0
+        return np.divide(e, d, out=e)
 
 
 class ReLU(Activation):
@@ -197,6 +222,11 @@ class LeakyReLU(Activation):
         self.alpha = check_number("leaky_relu alpha", alpha, 0.0, 1.0)
 
     def value(self, x):
+        if self.alpha > 0.0:
+            # For 0 < alpha <= 1, max(x, alpha x) is x above 0 and alpha x below: the same
+            # values as the two cases, in two passes instead of four (the dead-ReLU lesson's
+            # hot path). alpha = 0 keeps the cases, where 0 * inf would be NaN in the max.
+            return np.maximum(x, self.alpha * x)
         return np.where(x > 0, x, self.alpha * x)
 
     def slope(self, x, y):

@@ -34,7 +34,7 @@ from nn_core.activations import get_activation
 from nn_core.initializers import init_weights
 from nn_core.losses import SoftmaxCrossEntropy
 from nn_core.model import MLP
-from nn_core.training import EXPLOSION_FACTOR
+from nn_core.training import EXPLOSION_FACTOR, FREED_BLOCK_BYTES, keep_freed_memory_for_reuse
 
 MAX_DEPTH = 20
 MAX_WIDTH = 512
@@ -402,6 +402,11 @@ def depth_profile(activation, depth, width, init, gain=1.0, batch_size=1000, see
     layer = get_activation(activation)
     weights = deep_network_weights(depth, width, init, gain, seed)
     X, y = gaussian_batch(batch_size, width, seed=seed)
+    if profile_bytes(len(weights) - 1, width, len(X)) > 2 * FREED_BLOCK_BYTES:
+        # Layers of megabytes: have their temporaries reused instead of page-faulted in again
+        # (a fifth of the time at the largest size). The block it frees counts as held for an
+        # instant, so only where the bound is far larger anyway.
+        keep_freed_memory_for_reuse()
     # A std of 1.0 with a large gain can overflow a deep net: that is reported, not warned about.
     with np.errstate(over="ignore", invalid="ignore", divide="ignore"):
         pre_activations, top, output_samples = _forward(layer, weights, X, samples=True)
@@ -599,11 +604,12 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=20,
     Plain SGD is used on purpose: Adam rescales each gradient and would hide that the first
     layers of a vanishing network get tiny steps. A loss or a weight that becomes infinite or
     NaN, or a loss that climbs far above where it started (``EXPLOSION_FACTOR``, as
-    ``nn_core.fit``), stops the run, which reports it; nothing is raised. ``on_step(step)`` is called after each step (to give a
-    server's turn away). Memory: the weights and a small pre-activation block, no model copy.
+    ``nn_core.fit``), stops the run, which reports it; nothing is raised. ``on_step(step)`` is
+    called after each step (to give a server's turn away). Memory: the weights and a small pre-activation block, no model copy.
     """
     steps = check_int("steps", steps, 1, MAX_STEPS)
     learning_rate = check_number("learning rate", learning_rate, 0.0, 10.0, low_open=True)
+    keep_freed_memory_for_reuse()
     layer = get_activation(activation)
     X, y = training_task(width, seed)
     weights = deep_network_weights(depth, width, init, gain, seed, n_classes=2)
