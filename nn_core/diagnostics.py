@@ -45,10 +45,10 @@ def hidden_signals(model, X):
     [((5, 3), (5, 3)), ((5, 4), (5, 4))]
     """
     model.forward(X)
-    return _cached_signals(model)
+    return cached_signals(model)
 
 
-def _cached_signals(model):
+def cached_signals(model):
     """(z, a) per hidden layer, as the activation layers cached them in the last forward pass."""
     return [(layer.x, layer.y) for layer in model.hidden_activations()]
 
@@ -111,7 +111,7 @@ def layer_stats(model, X, y, saturation_threshold=0.01):
     # Layers alternate Dense, activation, ..., Dense: odd positions are the hidden activations.
     reaching_outputs = model.backward()[1::2]
     stats = []
-    rows = zip(_cached_signals(model), model.hidden_activations(), model.dense_layers(),
+    rows = zip(cached_signals(model), model.hidden_activations(), model.dense_layers(),
                reaching_outputs)
     for index, ((z, a), layer, dense, output_grad) in enumerate(rows, start=1):
         stats.append(LayerStats(

@@ -33,7 +33,7 @@ import numpy as np
 from nn_core._checks import check_choice, check_int, check_number, check_parameter_count
 from nn_core.activations import PReLU
 from nn_core.datasets import DATASETS, MAX_SAMPLES, make_dataset
-from nn_core.diagnostics import activity_rate, hidden_signals
+from nn_core.diagnostics import activity_rate, cached_signals, hidden_signals
 from nn_core.model import MLP, count_parameters
 from nn_core.optimizers import OPTIMIZERS, make_optimizer
 from nn_core.training import evaluate, fit
@@ -203,7 +203,13 @@ class _Recorder:
         self.initial_z, self.initial_negative_slope = self.last_z, self.last_negative_slope
 
     def record(self, epoch, loss, accuracy, model):
-        signals = hidden_signals(model, self.X)
+        # fit's exact evaluation of the training set has just run; done in one pass, it left
+        # every layer holding z and a of exactly these rows (its first layer saw this very
+        # array), so they are read from there rather than computed a second time.
+        if model.layers[0].x is self.X:
+            signals = cached_signals(model)
+        else:
+            signals = hidden_signals(model, self.X)
         self.epochs.append(epoch)
         self.loss.append(loss)
         self.accuracy.append(accuracy)
