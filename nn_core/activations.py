@@ -558,16 +558,17 @@ def _shift_by_max(z, axis, what="softmax input"):
     return shifted, np.exp(shifted)
 
 
-# Up to this many classes, the row maxima are taken column by column (see _max_along).
-FEW_COLUMNS = 8
+# Up to this many classes, the row maxima are taken column by column (see _max_along): at 32
+# to 1,000 rows that wins up to 4 columns (2-18x for 2), and loses from 6 on at 32 rows.
+FEW_COLUMNS = 4
 
 
 def _max_along(z, axis):
     """``z.max(axis=axis, keepdims=True)``, NaN propagating the same way.
 
-    Speed: for the logits of a classifier (rows of a few classes) the maxima of whole columns,
-    pair by pair, are 2-5x faster than numpy's reduction along the short rows, and the loss
-    takes them once per mini-batch.
+    Speed: for the logits of a classifier of a few classes, the maxima of whole columns, pair
+    by pair, beat numpy's reduction along the short rows (for 2 classes, 2x at 32 rows and
+    18x at 1,000), and the loss takes them once per mini-batch.
     """
     if z.ndim == 2 and axis in (1, -1) and 2 <= z.shape[1] <= FEW_COLUMNS:
         top = np.maximum(z[:, 0], z[:, 1])
