@@ -69,6 +69,34 @@ def test_a_turn_waits_for_the_slot_and_reports_its_place():
     assert queue.running == 0 and queue.waiting == 0
 
 
+def test_a_released_slot_wakes_the_next_in_line_without_waiting_for_its_poll(monkeypatch):
+    monkeypatch.setattr(admission_module, "POLL_SECONDS", 60.0)  # only a wake-up is in time
+    queue = Admission(capacity=1)
+    assert queue.acquire()
+    turn = Turn(queue, "me", lambda status: None)
+    waiter = threading.Thread(target=turn.wait)
+    waiter.start()
+    wait_until(lambda: queue.waiting == 1)
+    queue.release()
+    waiter.join(timeout=10)
+    assert turn.holding and queue.running == 1 and queue.waiting == 0
+    turn.close()
+
+
+def test_a_ticket_leaving_the_queue_wakes_those_behind_it(monkeypatch):
+    monkeypatch.setattr(admission_module, "POLL_SECONDS", 60.0)
+    queue = Admission(capacity=1)
+    ahead = queue.enqueue("ahead")  # first in line, but not asking yet
+    behind = Turn(queue, "behind", lambda status: None)
+    waiter = threading.Thread(target=behind.wait)
+    waiter.start()
+    wait_until(lambda: queue.waiting == 2)
+    queue.leave(ahead)  # the classmate closed the tab: the slot is free for the next
+    waiter.join(timeout=10)
+    assert behind.holding
+    behind.close()
+
+
 def test_a_long_job_gives_its_slot_to_the_next_in_line(monkeypatch):
     monkeypatch.setattr(admission_module, "SLICE_SECONDS", 0.05)
     queue = Admission(capacity=1)

@@ -73,6 +73,11 @@ class Admission:
         self.wait_expiry = wait_expiry
         self.is_alive = is_alive
         self._lock = threading.Lock()
+        # Waiting runs sleep on this between their polls; a released slot or a ticket leaving
+        # wakes them at once (``_changes`` counts those events), so that a slot never stands
+        # idle for the rest of a poll: in a busy class, slots change hands a few times a second.
+        self._changed = threading.Condition(self._lock)
+        self._changes = 0
         self._running = 0
         # ticket -> [session id, monotonic time it was last asked about]; insertion = arrival
         self._waiting = {}
@@ -114,11 +119,27 @@ class Admission:
             if self._running <= 0:
                 raise ValueError("Admission released more often than acquired")
             self._running -= 1
+            self._changes += 1
+            self._changed.notify_all()
 
     def leave(self, ticket):
         """Give up a place in the queue (the student paused, or the run was interrupted)."""
         with self._lock:
             self._waiting.pop(ticket, None)
+            self._changes += 1
+            self._changed.notify_all()
+
+    @property
+    def changes(self):
+        """How many slots were released and tickets left so far (see ``wait_for_change``)."""
+        return self._changes
+
+    def wait_for_change(self, since, timeout):
+        """Sleep until a slot is released or a ticket leaves after ``changes`` was ``since``,
+        at most ``timeout`` seconds (at once if that has happened already)."""
+        with self._changed:
+            if self._changes == since:
+                self._changed.wait(timeout)
 
     def status(self, ticket=None):
         """(running, 1-based position of ``ticket`` in the queue or 0, tickets waiting)."""
@@ -157,11 +178,14 @@ class Turn:
     def wait(self):
         """Block this script run until a slot is ours (``on_wait`` shows where we are)."""
         self.ticket = self.admission.enqueue(self.session_id)
-        while not self.admission.acquire(self.ticket):
+        while True:
+            changes = self.admission.changes
+            if self.admission.acquire(self.ticket):
+                break
             # Drawing the message is also where Streamlit stops a run the student replaced
             # with a new click: the ``finally`` of ``turn`` then leaves the queue.
             self.on_wait(self.admission.status(self.ticket))
-            time.sleep(POLL_SECONDS)
+            self.admission.wait_for_change(changes, POLL_SECONDS)
         self.ticket, self.holding, self.started = None, True, time.monotonic()
         if self.on_start is not None:
             self.on_start()
