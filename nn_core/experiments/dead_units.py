@@ -198,9 +198,15 @@ class _Recorder:
         self.total_epochs, self.on_epoch = total_epochs, on_epoch
         self.epochs, self.loss, self.accuracy = [], [], []
         self.rates, self.positive, self.slopes = [], [], []
+        self.model = model
+        # Only a learned slope (PReLU) changes between two records; any other activation's
+        # slope on the negative side is a fixed function of z, so it is computed once, at the
+        # end, from the last record's z and a.
+        self.learned_slopes = any(layer.param_names for layer in model.hidden_activations())
         loss, accuracy = evaluate(model, X, y)
         self.record(0, loss, accuracy, model)
-        self.initial_z, self.initial_negative_slope = self.last_z, self.last_negative_slope
+        self.initial_z = np.stack([z for z, _ in self.last_signals])
+        self.initial_negative_slope = negative_slopes(model, self.last_signals)
 
     def record(self, epoch, loss, accuracy, model):
         # fit's exact evaluation of the training set has just run; done in one pass, it left
@@ -216,8 +222,10 @@ class _Recorder:
         self.rates.append([activity_rate(a) for _, a in signals])
         self.positive.append([np.mean(z > 0.0, axis=0) for z, _ in signals])
         self.slopes.append(prelu_alphas(model))
-        self.last_z = np.stack([z for z, _ in signals])
-        self.last_negative_slope = negative_slopes(model, signals)
+        # Kept as they are: every forward pass makes new arrays, it never writes into these.
+        self.last_signals = signals
+        if self.learned_slopes:
+            self.last_negative_slope = negative_slopes(model, signals)
 
     def __call__(self, epoch, history, model):
         self.record(epoch, history.train_loss[-1], history.train_accuracy[-1], model)
@@ -228,6 +236,8 @@ class _Recorder:
     def run(self, config, history):
         rates = np.array(self.rates)  # (n_records, depth, width)
         last_epoch = self.epochs[-1]
+        final_negative_slope = (self.last_negative_slope if self.learned_slopes
+                                else negative_slopes(self.model, self.last_signals))
         return DeadUnitRun(
             config=config,
             epochs=np.array(self.epochs),
@@ -238,9 +248,9 @@ class _Recorder:
             positive_share=np.array(self.positive).transpose(1, 0, 2),
             prelu_slopes=np.array(self.slopes).reshape(len(self.epochs), -1),
             initial_pre_activation=self.initial_z,
-            final_pre_activation=self.last_z,
+            final_pre_activation=np.stack([z for z, _ in self.last_signals]),
             initial_negative_slope=self.initial_negative_slope,
-            final_negative_slope=self.last_negative_slope,
+            final_negative_slope=final_negative_slope,
             diverged=history.diverged,
             diverged_epoch=last_epoch + 1 if history.diverged else 0,
         )
