@@ -41,6 +41,16 @@ def _plus_one(e):
     return np.add(e, 1.0, out=np.empty_like(e))
 
 
+def _sigmoid(z):
+    """sigmoid(z) with e = exp(-|z|): 1 / (1 + e) for z >= 0 and e / (1 + e) below, so each tail
+    keeps its digits and nothing overflows (the first half of _sigmoid_and_complement)."""
+    e = _exp_minus_abs(z)
+    d = _plus_one(e)
+    np.divide(e, d, out=e)
+    np.divide(1.0, d, out=e, where=z >= 0)
+    return e
+
+
 def _sigmoid_and_complement(z):
     """Return (sigmoid(z), 1 - sigmoid(z)), both accurate in the tails, without overflow."""
     e = _exp_minus_abs(z)
@@ -148,13 +158,7 @@ class Sigmoid(Activation):
     output_range = (0.0, 1.0)
 
     def value(self, x):
-        # With e = exp(-|x|): 1 / (1 + e) for x >= 0 and e / (1 + e) below, so each tail keeps
-        # its digits and nothing overflows (what _sigmoid_and_complement does, in fewer passes).
-        e = _exp_minus_abs(x)
-        d = _plus_one(e)
-        np.divide(e, d, out=e)
-        np.divide(1.0, d, out=e, where=x >= 0)
-        return e
+        return _sigmoid(x)
 
     def slope(self, x, y):
         # f (1 - f) = e / (1 + e)^2 on both sides of 0 (one factor is 1 / (1 + e), the other
@@ -342,7 +346,7 @@ class Softplus(Activation):
         return np.maximum(x, 0.0) + np.log1p(np.exp(-np.abs(z))) / self.beta
 
     def slope(self, x, y):
-        return _sigmoid_and_complement(_scaled(x, self.beta))[0]
+        return _sigmoid(_scaled(x, self.beta))
 
     def __repr__(self):
         return f"Softplus(beta={self.beta:g})"
@@ -363,7 +367,7 @@ class Swish(Activation):
         self.output_range = (-0.2784645427610738 / self.beta, math.inf)
 
     def value(self, x):
-        return x * _sigmoid_and_complement(_scaled(x, self.beta))[0]
+        return x * _sigmoid(_scaled(x, self.beta))
 
     def slope(self, x, y):
         s, complement = _sigmoid_and_complement(_scaled(x, self.beta))
@@ -450,7 +454,7 @@ class Mish(Activation):
 
     def slope(self, x, y):
         t = np.tanh(_softplus(x))
-        s = _sigmoid_and_complement(x)[0]
+        s = _sigmoid(x)
         # ((1 - t^2) * s) first, so that huge |x| meets an exact 0 and not an overflow.
         return t + x * ((1.0 - t * t) * s)
 

@@ -21,8 +21,7 @@ class SoftmaxCrossEntropy:
     def __init__(self):
         # Where each of the N rows starts in the flattened N x K logits, and a vector of K
         # ones, kept between calls: the batch size and the number of classes rarely change.
-        self.shape, self.rows = None, np.arange(0)
-        self.ones = np.ones(0)
+        self.shape = self.rows = self.ones = None
 
     def forward(self, logits, y, checked=False):
         shifted, exps = _shift_by_max(logits, axis=-1, what="SoftmaxCrossEntropy logits")
@@ -36,13 +35,12 @@ class SoftmaxCrossEntropy:
             y = y.argmax(axis=1)
         n, k = exps.shape
         if self.shape != (n, k):
-            self.shape, self.rows = (n, k), np.arange(0, n * k, k)  # row starts, flattened
+            # Row starts in the flattened logits, and K ones, for this batch shape.
+            self.shape, self.rows, self.ones = (n, k), np.arange(0, n * k, k), np.ones(k)
         self.y = y
         # Position of each sample's true class in the flat (row-major) array: one index per
         # row, several times faster to gather and to scatter at than a pair of index arrays.
         self.true_class = self.rows + y
-        if len(self.ones) != k:
-            self.ones = np.ones(k)
         self.exps = exps
         # The sum over the classes as the product with a vector of ones: one BLAS call, about
         # twice as fast as a reduction along the short class axis.

@@ -226,10 +226,10 @@ def keep_freed_memory_for_reuse():
     again, 4 KB at a time. A step of a deep or wide network on a large batch frees megabytes of
     temporaries, so every step paid those faults: a third of fit's time for 6 x 64 units on
     1,600 rows in full batches (and the saturation profile, whose 4 MB temporaries per layer
-    cost it a fifth of its time, calls this too). Freeing one 16 MB block, as any program that once used a 16 MB
-    array does, raises that threshold to 32 MB for the process; elsewhere it is a no-op. The
-    block is never touched, so this costs a map and an unmap (microseconds), and it keeps no
-    state: calling it on every fit is simpler than remembering it was done.
+    cost it a fifth of its time, calls this too). Freeing one 16 MB block, as any program that
+    once used a 16 MB array does, raises that threshold to 32 MB for the process; elsewhere it
+    is a no-op. The block is never touched, so this costs a map and an unmap (microseconds),
+    and it keeps no state: calling it on every fit is simpler than remembering it was done.
     """
     block = np.empty(FREED_BLOCK_BYTES // 8)  # allocated and freed, nothing else
     del block

@@ -204,11 +204,12 @@ class _Recorder:
         # end, from the last record's z and a.
         self.learned_slopes = any(layer.param_names for layer in model.hidden_activations())
         loss, accuracy = evaluate(model, X, y)
-        self.record(0, loss, accuracy, model)
+        self.record(0, loss, accuracy)
         self.initial_z = np.stack([z for z, _ in self.last_signals])
         self.initial_negative_slope = negative_slopes(model, self.last_signals)
 
-    def record(self, epoch, loss, accuracy, model):
+    def record(self, epoch, loss, accuracy):
+        model = self.model
         # fit's exact evaluation of the training set has just run; done in one pass, it left
         # every layer holding z and a of exactly these rows (its first layer saw this very
         # array), so they are read from there rather than computed a second time.
@@ -228,7 +229,7 @@ class _Recorder:
             self.last_negative_slope = negative_slopes(model, signals)
 
     def __call__(self, epoch, history, model):
-        self.record(epoch, history.train_loss[-1], history.train_accuracy[-1], model)
+        self.record(epoch, history.train_loss[-1], history.train_accuracy[-1])  # our model
         if self.on_epoch is not None:
             self.on_epoch(epoch, self.total_epochs)
         return False  # never stop early

@@ -605,7 +605,8 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=20,
     layers of a vanishing network get tiny steps. A loss or a weight that becomes infinite or
     NaN, or a loss that climbs far above where it started (``EXPLOSION_FACTOR``, as
     ``nn_core.fit``), stops the run, which reports it; nothing is raised. ``on_step(step)`` is
-    called after each step (to give a server's turn away). Memory: the weights and a small pre-activation block, no model copy.
+    called after each step (to give a server's turn away). Memory: the weights and a small
+    pre-activation block, no model copy.
     """
     steps = check_int("steps", steps, 1, MAX_STEPS)
     learning_rate = check_number("learning rate", learning_rate, 0.0, 10.0, low_open=True)
