@@ -13,13 +13,15 @@ and the zero-centred descents are timed on cache misses (each run asks for a new
 import argparse
 import statistics
 import sys
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
+sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
 from streamlit.testing.v1 import AppTest  # noqa: E402
+
+from measure import check, timed_run  # noqa: E402
 
 from nn_core import ACTIVATIONS  # noqa: E402
 
@@ -34,8 +36,7 @@ def page_with_all_activations():
     at.switch_page("pages/activations/page.py").run()
     at.multiselect(key="act_names").set_value(list(ACTIVATIONS)).run()
     at.run()  # a second run, so one-off warm-ups (imports, templates) are not timed
-    if at.exception:
-        raise SystemExit(f"the page raised: {at.exception[0].message}")
+    check(at)
     return at
 
 
@@ -44,11 +45,7 @@ def rerun_times(at, runs):
     times = []
     for i in range(runs):
         at.slider(key="act_leaky_alpha").set_value(0.05 + 0.01 * (i % 20))
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-        if at.exception:
-            raise SystemExit(f"the page raised: {at.exception[0].message}")
+        times.append(timed_run(at))
     return times
 
 
@@ -69,11 +66,7 @@ def fit_times(runs):
     for i in range(runs):
         at.slider(key="act_unit_0_b").set_value(-4.0 + 0.05 * i).run()
         at.button(key="act_fit_button").click()
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-        if at.exception:
-            raise SystemExit(f"the page raised: {at.exception[0].message}")
+        times.append(timed_run(at))
     return times
 
 
@@ -84,11 +77,7 @@ def zero_centred_times(runs):
     for i in range(runs):
         at.slider(key="act_zc_lr").set_value(round(0.05 * (1 + i % 20), 2))
         at.slider(key="act_zc_w1").set_value(round(-3.0 + 0.1 * i, 1))
-        start = time.perf_counter()
-        at.run()
-        times.append(time.perf_counter() - start)
-        if at.exception:
-            raise SystemExit(f"the page raised: {at.exception[0].message}")
+        times.append(timed_run(at))
     return times
 
 

@@ -70,7 +70,7 @@ def one_tick(run, epochs, t, style):
     snapshot = snapshot_of(run)
     trained, wall = time.process_time(), time.perf_counter()
     model = model_with_weights(run.spec, snapshot.theta)
-    chart, _, _ = board(t, style, model, run.data, run.spec, show_test=True, discretize=False)
+    chart, _ = board(t, style, model, run.data, run.spec, show_test=True, discretize=False)
     curves = [charts.history_chart(t, style, snapshot.history, metric)
               for metric in ("loss", "accuracy")]
     payload = sum(chart_bytes(spec) for spec in [chart, *curves])

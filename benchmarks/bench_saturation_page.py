@@ -25,7 +25,6 @@ import asyncio
 import os
 import statistics
 import sys
-import time
 from pathlib import Path
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
@@ -33,7 +32,7 @@ sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
 import numpy as np  # noqa: E402  (loaded before the BLAS limit, as the app does)
-from measure import MIB, peak_mib, timed  # noqa: E402
+from measure import MIB, check, peak_mib, timed, timed_run  # noqa: E402
 from threadpoolctl import threadpool_limits  # noqa: E402
 
 from nn_core import layer_stats  # noqa: E402
@@ -97,19 +96,6 @@ def page_with_largest_network():
     at.switch_page("pages/saturation/page.py").run()
     check(at)
     return at
-
-
-def check(at):
-    if at.exception:
-        raise SystemExit(f"the page raised: {at.exception[0].message}")
-
-
-def timed_run(at):
-    start = time.perf_counter()
-    at.run()
-    elapsed = time.perf_counter() - start
-    check(at)
-    return elapsed
 
 
 def rerender_times(at, runs):

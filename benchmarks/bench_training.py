@@ -34,7 +34,6 @@ at the start and the end: on a shared machine, compare only runs made at a low l
 
 import argparse
 import contextlib
-import inspect
 import os
 import platform
 import sys
@@ -235,8 +234,7 @@ def _bare_adam(n_params, b1=0.9, b2=0.999, eps=1e-8):
 
 def contenders(workload, X, y):
     ours = {"nn_core": nn_core_trainer(workload, X, y)}
-    if "history" in inspect.signature(nn_core.fit).parameters:
-        ours["nn_core batches"] = nn_core_trainer(workload, X, y, history="batches")
+    ours["nn_core batches"] = nn_core_trainer(workload, X, y, history="batches")
     ours["scikit-learn"] = sklearn_trainer(workload, X, y)
     if torch is not None:
         ours["PyTorch"] = torch_trainer(workload, X, y)
@@ -317,7 +315,7 @@ def main():
         cells = [f"{best[n]:.3f} s" + ("" if n == "scikit-learn" else f" ({best[n] / sk:.2f}x)")
                  for n in names]
         accuracies = ", ".join(f"{n} {a:.3f}" for n, a in accuracy.items())
-        batches = best.get("nn_core batches", best["nn_core"])
+        batches = best["nn_core batches"]
         print(f"| {workload.title} | " + " | ".join(cells)
               + f" | {best['nn_core'] / best['floor']:.2f}x"
               + f" | {batches / best['floor + Adam']:.2f}x | {accuracies} |")

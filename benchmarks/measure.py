@@ -20,6 +20,21 @@ def timed(work, repeats):
     return statistics.median(walls), min(walls), statistics.median(cpus)
 
 
+def check(at):
+    """Stop the benchmark if the AppTest page raised: a timing of a broken page means nothing."""
+    if at.exception:
+        raise SystemExit(f"the page raised: {at.exception[0].message}")
+
+
+def timed_run(at):
+    """Wall seconds of one ``at.run()`` of an AppTest, which must not raise (``check``)."""
+    start = time.perf_counter()
+    at.run()
+    elapsed = time.perf_counter() - start
+    check(at)
+    return elapsed
+
+
 def peak_mib(work):
     """The peak of memory allocated through Python's allocators (numpy arrays included) while
     ``work()`` runs, in MiB."""

@@ -167,7 +167,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
                 train_loss, train_accuracy = _batch_means(model, batch_losses, batch_outputs,
                                                           y_epoch, batch_loss)
                 if start_loss is None:
-                    start_loss = batch_losses[0] / min(batch_size, n) if batch_losses else 0.0
+                    start_loss = batch_losses[0] / batch_size if batch_losses else 0.0
             record.epochs = epoch
             record.train_loss.append(train_loss)
             if classify:

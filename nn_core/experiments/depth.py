@@ -488,8 +488,9 @@ class _LayerSummaries:
         values = self.values
         values["activation_mean"][index] = np.mean(a)
         values["activation_std"][index] = np.std(a)
-        values["saturated_fraction"][index] = np.mean(np.abs(slope) < self.threshold)
-        values["mean_slope"][index] = np.mean(np.abs(slope))
+        magnitude = np.abs(slope)  # one pass over the layer, used twice
+        values["saturated_fraction"][index] = np.mean(magnitude < self.threshold)
+        values["mean_slope"][index] = np.mean(magnitude)
         values["dead_fraction"][index] = np.mean(np.all(a == 0.0, axis=0))
         self.activation_counts[index] = _clipped_counts(a, *self.activation_range,
                                                         HISTOGRAM_BINS)

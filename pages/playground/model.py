@@ -224,7 +224,7 @@ def network_maps(model, features, grid):
     available = available_features(grid.points.shape[1])
     inputs = feature_matrix(grid.points, available)
     chosen = inputs[:, [available.index(name) for name in features]]
-    hidden = [a for _, a in hidden_signals(model, chosen)]
+    hidden = hidden_outputs(model, chosen)
     last = model.dense_layers()[-1]
     logits = (hidden[-1] if hidden else chosen) @ last.W + last.b
     if model.task == "regression":

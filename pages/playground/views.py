@@ -400,7 +400,7 @@ def board(t, style, model, data, spec, show_test, discretize, phone=False):
         curve = pd.DataFrame({"x1": grid.points[:, 0], "prediction": maps.output.predicted})
     return charts.board_chart(t, style, geometry, frames, task=data.task,
                               n_classes=data.n_classes, n_raw_inputs=data.n_inputs,
-                              extent=grid.extent, curve=curve), diagram, names
+                              extent=grid.extent, curve=curve), diagram
 
 
 def board_panel(frame, trainer, data, spec, show_test, discretize, phone):
@@ -411,7 +411,7 @@ def board_panel(frame, trainer, data, spec, show_test, discretize, phone):
         status_messages(t, trainer, snapshot)
         metrics_row(t, data, snapshot, phone)
         model = model_with_weights(spec, snapshot.theta)
-        chart, diagram, _ = board(t, style, model, data, spec, show_test, discretize, phone)
+        chart, diagram = board(t, style, model, data, spec, show_test, discretize, phone)
         st.vega_lite_chart(chart, key=BOARD_KEY, on_select=_pick_edge, selection_mode=[
             charts.EDGE], width="content")
         if diagram.edges_total > len(diagram.edge_weight):
@@ -430,9 +430,12 @@ def board_details(frame, trainer, data, spec):
         st.caption(t("pg_board_caption"))
         if not spec.hidden:
             st.caption(t("pg_no_hidden"))
-        model = model_with_weights(spec, snapshot.theta)
-        diagram = network_diagram(model, spec.features, data.n_inputs)
-        edge_editor(t, trainer, diagram, node_names(t, diagram, data), snapshot)
+        if st.session_state.get("pg_edge") is not None:
+            # The diagram (an id per weight) is built only for the editor of a clicked edge,
+            # not on every tick of the curves.
+            model = model_with_weights(spec, snapshot.theta)
+            diagram = network_diagram(model, spec.features, data.n_inputs)
+            edge_editor(t, trainer, diagram, node_names(t, diagram, data), snapshot)
         curves = st.columns(2 if data.task == "classification" else 1)
         if snapshot.history["epoch"]:
             curves[0].vega_lite_chart(charts.history_chart(t, style, snapshot.history, "loss"),
