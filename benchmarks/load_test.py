@@ -167,6 +167,9 @@ class Server:
     def describe(self) -> str:
         return f"server pid {self.pid} on {self.url}"
 
+    # How long a stop waits after SIGTERM before it kills.
+    STOP_SECONDS = 10
+
     def stop(self) -> None:
         """SIGTERM to the server's process group (started by us), then SIGKILL if needed."""
         if self.proc is None or self.proc.poll() is not None:
@@ -174,7 +177,7 @@ class Server:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.proc.pid, signal.SIGTERM)
         try:
-            self.proc.wait(10)
+            self.proc.wait(self.STOP_SECONDS)
         except subprocess.TimeoutExpired:
             with contextlib.suppress(ProcessLookupError):
                 os.killpg(self.proc.pid, signal.SIGKILL)
@@ -218,17 +221,9 @@ class BalancedServer(Server):
         return (f"deploy/serve pid {self.pid} on {self.url}: nginx pid {self.balancer_pid}, "
                 f"replicas {', '.join(map(str, self.app_pids))}; logs in {self.state_dir}")
 
-    def stop(self) -> None:
-        """SIGTERM to deploy/serve, which stops nginx and every replica."""
-        if self.proc is None or self.proc.poll() is not None:
-            return
-        self.proc.send_signal(signal.SIGTERM)
-        try:
-            self.proc.wait(30)
-        except subprocess.TimeoutExpired:
-            with contextlib.suppress(ProcessLookupError):
-                os.killpg(self.proc.pid, signal.SIGKILL)
-            self.proc.wait(5)
+    # deploy/serve's group is serve alone (nginx and the replicas have sessions of their own);
+    # on SIGTERM it stops all of them, which takes longer than one server.
+    STOP_SECONDS = 30
 
 
 # --- one step: N sessions -------------------------------------------------------------------------
