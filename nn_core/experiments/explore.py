@@ -454,16 +454,28 @@ def units_loss_and_gradient(params, x, y):
     dL/dv_i = mean 2 r relu(w_i x + b_i), and through the hinge (relu'(0) = 0)
     dL/dw_i = mean 2 r v_i [w_i x + b_i > 0] x, dL/db_i the same without the x.
     """
-    w, b, v = params[:, 0, :, None], params[:, 1, :, None], params[:, 2]
-    pre = w * x + b  # (S, k, N)
-    hidden = np.maximum(pre, 0.0)
-    residual = np.einsum("sk,skn->sn", v, hidden) - y
-    loss = np.mean(residual * residual, axis=1)
+    v = params[:, 2]
+    loss, pre, hidden, residual = _units_forward(params, x, y)
     d_output = (2.0 / len(x)) * residual
     d_pre = d_output[:, None, :] * v[:, :, None] * (pre > 0)
     gradient = np.stack([d_pre @ x, d_pre.sum(axis=2),
                          np.einsum("sn,skn->sk", d_output, hidden)], axis=1)
     return loss, gradient
+
+
+def units_loss(params, x, y):
+    """The loss of ``units_loss_and_gradient`` alone, for the many trials that need no
+    gradient (the polish's steps, the ranking of candidates)."""
+    return _units_forward(params, x, y)[0]
+
+
+def _units_forward(params, x, y):
+    """(loss, pre-activations w x + b, hidden outputs, residual) of every candidate."""
+    w, b, v = params[:, 0, :, None], params[:, 1, :, None], params[:, 2]
+    pre = w * x + b  # (S, k, N)
+    hidden = np.maximum(pre, 0.0)
+    residual = np.einsum("sk,skn->sn", v, hidden) - y
+    return np.mean(residual * residual, axis=1), pre, hidden, residual
 
 
 def _spread_starts(n_units, x, y, ranges):
@@ -495,11 +507,11 @@ def _polish_on_grid(params, x, y, ranges, step):
     low, high = _range_arrays(ranges)
     moves = np.eye(3 * n_units).reshape(-1, 3, n_units) * step
     moves = np.concatenate([moves, -moves])
-    loss = units_loss_and_gradient(params, x, y)[0]
+    loss = units_loss(params, x, y)
     rows = np.arange(n_candidates)
     for _ in range(_MAX_POLISH_SWEEPS):
         tried = np.round(np.clip(params[:, None] + moves, low, high), 10)
-        tried_loss = units_loss_and_gradient(tried.reshape(-1, 3, n_units), x, y)[0]
+        tried_loss = units_loss(tried.reshape(-1, 3, n_units), x, y)
         tried_loss = tried_loss.reshape(n_candidates, len(moves))
         best = np.argmin(tried_loss, axis=1)
         better = tried_loss[rows, best] < loss
@@ -517,9 +529,7 @@ def _range_arrays(ranges):
 
 def _snap_rows(params, ranges, step):
     """Every candidate's rows w, b, v snapped onto their sliders' grids."""
-    return np.stack([np.stack([snap_to_step(row, *bounds, step)
-                               for row, bounds in zip(candidate, ranges, strict=True)])
-                     for candidate in params])
+    return snap_to_step(params, *_range_arrays(ranges), step)  # bounds broadcast over (S, 3, k)
 
 
 def fit_relu_units(n_units=3, start=None, ranges=UNIT_RANGES, step=UNIT_STEP,
@@ -561,7 +571,7 @@ def fit_relu_units(n_units=3, start=None, ranges=UNIT_RANGES, step=UNIT_STEP,
     # the start and its descent: "Fit it for me" continues from where the student is.
     candidates = np.concatenate([np.array(given).reshape(-1, 3, n_units),
                                  _snap_rows(params, ranges, step)])
-    ranked = np.argsort(units_loss_and_gradient(candidates, x, y)[0], kind="stable")
+    ranked = np.argsort(units_loss(candidates, x, y), kind="stable")
     chosen = list(dict.fromkeys([*range(2 * len(given)), *ranked[:_POLISHED].tolist()]))
     polished = _polish_on_grid(candidates[chosen], x, y, ranges, step)
     # The error that counts is the one the page shows for these units: relu_units_curve's.
