@@ -205,12 +205,20 @@ def _add_penalties(model, l1, l2):
 
 def _divergence(model, loss, start_loss, epoch):
     """A sentence saying why training diverged, or "" if it did not."""
-    if not math.isfinite(loss) or not np.isfinite(model.theta).all():
-        return (f"training diverged in epoch {epoch}: the loss or the weights became NaN or "
-                f"infinite. Try a smaller learning rate.")
+    cause = divergence_cause(loss, start_loss, model.theta)
+    if not cause:
+        return ""
+    return f"training diverged in epoch {epoch}: {cause}. Try a smaller learning rate."
+
+
+def divergence_cause(loss, start_loss, weights):
+    """The rule by which a training run has diverged, as the cause in words ("" if it has not):
+    a loss or a weight that is NaN or infinite, or a loss above ``EXPLOSION_FACTOR`` times
+    where it started (at least 1). ``weights``: any array that is finite only if they are."""
+    if not math.isfinite(loss) or not np.isfinite(weights).all():
+        return "the loss or the weights became NaN or infinite"
     if loss > EXPLOSION_FACTOR * max(start_loss, 1.0):
-        return (f"training diverged in epoch {epoch}: the loss exploded from {start_loss:.3g} "
-                f"to {loss:.3g}. Try a smaller learning rate.")
+        return f"the loss exploded from {start_loss:.3g} to {loss:.3g}"
     return ""
 
 

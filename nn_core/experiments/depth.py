@@ -34,7 +34,7 @@ from nn_core.activations import get_activation
 from nn_core.initializers import init_weights
 from nn_core.losses import SoftmaxCrossEntropy
 from nn_core.model import MLP
-from nn_core.training import EXPLOSION_FACTOR, FREED_BLOCK_BYTES, keep_freed_memory_for_reuse
+from nn_core.training import FREED_BLOCK_BYTES, divergence_cause, keep_freed_memory_for_reuse
 
 MAX_DEPTH = 20
 MAX_WIDTH = 512
@@ -623,7 +623,7 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=20,
             loss = float(loss_fn.forward(top @ weights[-1], y))
             # ||W|| of every layer: for the update ratios, and finite only if every weight is.
             sizes = np.array([np.linalg.norm(W) for W in weights])
-            reason = _divergence(loss, losses[0] if losses else loss, sizes)
+            reason = divergence_cause(loss, losses[0] if losses else loss, sizes)
             if reason:
                 del grad_norms[step - 1:], ratios[step - 1:]  # the step that led here
                 break
@@ -643,15 +643,6 @@ def training_trace(activation, depth, width, init, gain=1.0, steps=20,
     return TrainingTrace(
         loss=np.array(losses), grad_norm=np.array(grad_norms).reshape(-1, depth),
         update_ratio=np.array(ratios).reshape(-1, depth), diverged=bool(reason), reason=reason)
-
-
-def _divergence(loss, start_loss, weight_norms):
-    """Why training counts as diverged (the rule of ``nn_core.fit``), or ""."""
-    if not math.isfinite(loss) or not np.isfinite(weight_norms).all():
-        return "the loss or the weights became NaN or infinite"
-    if loss > EXPLOSION_FACTOR * max(start_loss, 1.0):
-        return f"the loss exploded from {start_loss:.3g} to {loss:.3g}"
-    return ""
 
 
 def _shared_range(arrays, above=-math.inf):
