@@ -200,11 +200,16 @@ class OutputMap:
 
 def output_map(model, features, grid):
     """Evaluate the model at every grid point (colour = class, intensity = confidence)."""
-    logits = model.forward(feature_matrix(grid.points, features))
-    if model.task == "regression":
-        return OutputMap(logits[:, 0], np.full(len(logits), np.nan))
+    return _output(model.task, model.forward(feature_matrix(grid.points, features)))[0]
+
+
+def _output(task, logits):
+    """(OutputMap, class probabilities or None) of the network's raw outputs."""
+    if task == "regression":
+        return OutputMap(logits[:, 0], np.full(len(logits), np.nan)), None
     probabilities = softmax(logits)
-    return OutputMap(np.argmax(probabilities, axis=1), np.max(probabilities, axis=1))
+    return OutputMap(np.argmax(probabilities, axis=1), np.max(probabilities, axis=1)), \
+        probabilities
 
 
 @dataclass(frozen=True)
@@ -227,12 +232,7 @@ def network_maps(model, features, grid):
     hidden = hidden_outputs(model, chosen)
     last = model.dense_layers()[-1]
     logits = (hidden[-1] if hidden else chosen) @ last.W + last.b
-    if model.task == "regression":
-        return NetworkMaps(grid, inputs, hidden,
-                           OutputMap(logits[:, 0], np.full(len(logits), np.nan)), None)
-    probabilities = softmax(logits)
-    output = OutputMap(np.argmax(probabilities, axis=1), np.max(probabilities, axis=1))
-    return NetworkMaps(grid, inputs, hidden, output, probabilities)
+    return NetworkMaps(grid, inputs, hidden, *_output(model.task, logits))
 
 
 def map_resolution(n_maps, pixel_budget=40_000, low=10, high=32):
