@@ -114,10 +114,15 @@ def signed_scale(largest=1.0):
     return alt.Scale(domain=stops, range=SIGNED_COLORS, clamp=True, interpolate="rgb")
 
 
+def rgb_array(colors):
+    """"#rrggbb" colours as rows (red, green, blue) of floats in 0..255."""
+    return np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in colors], float)
+
+
 def signed_rgb(values):
     """Signed values in [-1, 1] (clipped) as uint8 RGB colours of ``SIGNED_COLORS``, linearly
     interpolated between the stops as ``signed_scale`` does."""
-    stops = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in SIGNED_COLORS], float)
+    stops = rgb_array(SIGNED_COLORS)
     position = (np.clip(np.nan_to_num(values), -1.0, 1.0) + 1.0) * 2.0  # 0..4 along the stops
     low = np.minimum(position.astype(int), 3)
     fraction = (position - low)[..., None]

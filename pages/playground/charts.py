@@ -33,6 +33,7 @@ from ui.style import (
     TRAIN_COLOR,
     TRAIN_DASH,
     ChartStyle,
+    rgb_array,
     signed_rgb,
     signed_scale,
     styled,
@@ -93,7 +94,7 @@ def _downsample(image, size):
 
 def _class_rgb(labels, strength):
     """Each class colour mixed with white by ``strength`` in [0, 1]: uint8 RGB per cell."""
-    palette = np.array([[int(c[i:i + 2], 16) for i in (1, 3, 5)] for c in CLASS_COLORS], float)
+    palette = rgb_array(CLASS_COLORS)
     mixed = 255.0 + np.asarray(strength)[..., None] * (palette[labels] - 255.0)
     return np.round(mixed).astype(np.uint8)
 
