@@ -228,17 +228,18 @@ def _snap_sliders(keys, values, bounds, step):
 def relu_unit_controls(t):
     """Input weight, bias and output weight of each hand-set ReLU unit, one column per unit."""
     set_units(*current_units())  # what the sliders show is what is plotted
+    w_keys, b_keys, v_keys = UNIT_KEYS
     weights, biases, output_weights = [], [], []
     for i, column in enumerate(st.columns(len(DEFAULT_UNITS))):
         n = i + 1
         with column.container(border=True):
             st.markdown(f"**{t('act_unit', i=n)}**")
             weights.append(st.slider(t("act_unit_w", i=n), *UNIT_WEIGHT, step=UNIT_STEP,
-                                     key=f"act_unit_{i}_w", help=t("act_unit_w_help", i=n)))
+                                     key=w_keys[i], help=t("act_unit_w_help", i=n)))
             biases.append(st.slider(t("act_unit_b", i=n), *UNIT_BIAS, step=UNIT_STEP,
-                                    key=f"act_unit_{i}_b", help=t("act_unit_b_help", i=n)))
+                                    key=b_keys[i], help=t("act_unit_b_help", i=n)))
             output_weights.append(st.slider(t("act_unit_v", i=n), *UNIT_OUTPUT, step=UNIT_STEP,
-                                            key=f"act_unit_{i}_v", help=t("act_unit_v_help", i=n)))
+                                            key=v_keys[i], help=t("act_unit_v_help", i=n)))
     return ReluUnitControls(weights, biases, output_weights)
 
 

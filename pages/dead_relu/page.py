@@ -97,8 +97,9 @@ with st.container(border=True):
         except ValueError as error:
             st.error(t("error_generic", detail=error))
 
-if results.stored() is not None:
-    trained_request, runs = results.stored()
+stored = results.stored()
+if stored is not None:
+    trained_request, runs = stored
     show_status(trained_request, request, runs)
     show_results(runs)
 publish_settings(SETTINGS)
