@@ -136,39 +136,31 @@ def page_times(runs, cold_runs):
 
 # --- a class against a real server ---------------------------------------------------------
 async def classroom(students):
-    from load_test import Server, tree_mb
+    from load_test import Server, rss_peaks
     from st_client import StreamlitSession
 
     server = Server()
     server.start()
-    peak = {"rss": tree_mb(server.pid, "VmRSS")}
-    start_rss = peak["rss"]
-
-    async def sample():
-        while True:
-            peak["rss"] = max(peak["rss"], tree_mb(server.pid, "VmRSS"))
-            await asyncio.sleep(0.2)
-
-    sampler = asyncio.create_task(sample())
     sessions = [StreamlitSession() for _ in range(students)]
-    try:
-        async def arrive(i, session):
-            query = "&".join(f"{k}={v}" for k, v in {
-                **LARGEST, "sat_activations": "tanh,sigmoid", "sat_seed": str(500 + i)}.items())
-            result = await session.connect(server.url, page="saturation", query=query,
-                                           timeout=300)
-            return result.seconds, result.ok
 
-        arrivals = asyncio.gather(*(arrive(i, s) for i, s in enumerate(sessions)))
-        await asyncio.sleep(1.0)  # the class is busy: now a newcomer opens the home page
-        newcomer = StreamlitSession()
-        home = await newcomer.connect(server.url, page="", timeout=120)
-        await newcomer.close()
-        waits = await arrivals
-        trains = await asyncio.gather(*(
-            s.interact(s.widget(key="sat_train"), click=True, timeout=300) for s in sessions))
+    async def arrive(i, session):
+        query = "&".join(f"{k}={v}" for k, v in {
+            **LARGEST, "sat_activations": "tanh,sigmoid", "sat_seed": str(500 + i)}.items())
+        result = await session.connect(server.url, page="saturation", query=query, timeout=300)
+        return result.seconds, result.ok
+
+    try:
+        async with rss_peaks([server.pid], every=0.2) as peaks:
+            start_rss = peaks[server.pid]
+            arrivals = asyncio.gather(*(arrive(i, s) for i, s in enumerate(sessions)))
+            await asyncio.sleep(1.0)  # the class is busy: now a newcomer opens the home page
+            newcomer = StreamlitSession()
+            home = await newcomer.connect(server.url, page="", timeout=120)
+            await newcomer.close()
+            waits = await arrivals
+            trains = await asyncio.gather(*(
+                s.interact(s.widget(key="sat_train"), click=True, timeout=300) for s in sessions))
     finally:
-        sampler.cancel()
         for session in sessions:
             await session.close()
         server.stop()
@@ -181,7 +173,8 @@ async def classroom(students):
           f"(all ok: {all(ok for _, ok in waits)})")
     print(f"  newcomer's home page: {home.seconds:.2f} s")
     print(f"  Train briefly, all at once: {', '.join(f'{s:.1f}' for s in sorted(train_seconds))} s")
-    print(f"  server resident memory: {start_rss:.0f} MiB at start, peak {peak['rss']:.0f} MiB")
+    print(f"  server resident memory: {start_rss:.0f} MiB at start, "
+          f"peak {peaks[server.pid]:.0f} MiB")
 
 
 def main():

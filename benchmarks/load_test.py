@@ -97,6 +97,26 @@ def tree_mb(pid: int, field: str) -> float:
     return sum(status_kb(p, field) for p in [pid, *descendants(pid)]) / 1024.0
 
 
+@contextlib.asynccontextmanager
+async def rss_peaks(pids: list[int], every: float = 0.25):
+    """``async with rss_peaks(pids) as peaks:`` samples the resident memory (VmRSS, children
+    included, MiB) of each pid every ``every`` seconds while the block runs; ``peaks[pid]`` is
+    the largest value seen, from the one at entry on."""
+    peaks = {pid: tree_mb(pid, "VmRSS") for pid in pids}
+
+    async def sample() -> None:
+        while True:
+            for pid in peaks:
+                peaks[pid] = max(peaks[pid], tree_mb(pid, "VmRSS"))
+            await asyncio.sleep(every)
+
+    sampler = asyncio.create_task(sample())
+    try:
+        yield peaks
+    finally:
+        sampler.cancel()
+
+
 def load_average() -> tuple[float, float, float]:
     return os.getloadavg()
 
@@ -243,19 +263,11 @@ async def one_step(url: str, n: int, duration: float, app_pids: list[int], query
                    warmup: float = 10.0, balancer_pid: int | None = None) -> dict:
     """N sessions for ``duration`` s against ``url``; ``app_pids`` are the app processes
     (one server, or the replicas behind a balancer) whose memory and CPU are reported."""
-    watched = {pid: [tree_mb(pid, "VmRSS")] for pid in app_pids}  # pid -> [peak RSS]
-    if balancer_pid:
-        watched[balancer_pid] = [tree_mb(balancer_pid, "VmRSS")]
-    rss_start = [watched[pid][0] for pid in app_pids]
+    watched = [*app_pids, *([balancer_pid] if balancer_pid else [])]
+    rss_start = [tree_mb(pid, "VmRSS") for pid in app_pids]
     cpu_start = {pid: cpu_seconds(pid) for pid in watched}
     own_cpu_start, wall_start = own_cpu_seconds(), time.perf_counter()
     machine_start = machine_cpu()
-
-    async def sample() -> None:
-        while True:
-            for pid, peak in watched.items():
-                peak[0] = max(peak[0], tree_mb(pid, "VmRSS"))
-            await asyncio.sleep(0.25)
 
     async def user(i: int) -> dict:
         s = StreamlitSession()
@@ -288,13 +300,10 @@ async def one_step(url: str, n: int, duration: float, app_pids: list[int], query
             await s.close()
         return out
 
-    sampler = asyncio.create_task(sample())
-    load_before = load_average()
-    end_at = time.perf_counter() + duration + n * 0.1
-    try:
+    async with rss_peaks(watched) as peaks:
+        load_before = load_average()
+        end_at = time.perf_counter() + duration + n * 0.1
         users = await asyncio.gather(*(user(i) for i in range(n)))
-    finally:
-        sampler.cancel()
     wall = time.perf_counter() - wall_start
     cpu_share = {pid: (cpu_seconds(pid) - cpu_start[pid]) / wall for pid in watched}
     own_cpu_share = (own_cpu_seconds() - own_cpu_start) / wall
@@ -344,11 +353,11 @@ async def one_step(url: str, n: int, duration: float, app_pids: list[int], query
         "epochs_per_s_total": round(sum(rates), 1),
         "app_processes": len(app_pids),
         "rss_start_mb": round(max(rss_start), 1),
-        "rss_peak_mb": round(max(watched[pid][0] for pid in app_pids), 1),
-        "rss_peak_per_process_mb": [round(watched[pid][0], 1) for pid in app_pids],
+        "rss_peak_mb": round(max(peaks[pid] for pid in app_pids), 1),
+        "rss_peak_per_process_mb": [round(peaks[pid], 1) for pid in app_pids],
         "hwm_per_process_mb": [round(tree_mb(pid, "VmHWM"), 1) for pid in app_pids],
         "hwm_mb": round(max(tree_mb(pid, "VmHWM") for pid in app_pids), 1),
-        "balancer_rss_peak_mb": round(watched[balancer_pid][0], 1) if balancer_pid else None,
+        "balancer_rss_peak_mb": round(peaks[balancer_pid], 1) if balancer_pid else None,
         "cpu_per_process": [round(cpu_share[pid], 2) for pid in app_pids],
         "balancer_cpu": round(cpu_share[balancer_pid], 2) if balancer_pid else None,
         "load_generator_cpu": round(own_cpu_share, 2),

@@ -40,7 +40,7 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(HERE.parent))  # nn_core, for the activation names
 
-from load_test import Server, cpu_seconds, load_average, tree_mb  # noqa: E402
+from load_test import Server, cpu_seconds, load_average, rss_peaks, tree_mb  # noqa: E402
 from st_client import StreamlitSession, percentile  # noqa: E402
 
 from nn_core import ACTIVATIONS  # noqa: E402
@@ -159,14 +159,6 @@ def class_of(n):
 
 
 async def play(url, students, server_pid, arrival_seconds):
-    peak = {"rss": tree_mb(server_pid, "VmRSS")}
-    start_rss = peak["rss"]
-
-    async def sample():
-        while True:
-            peak["rss"] = max(peak["rss"], tree_mb(server_pid, "VmRSS"))
-            await asyncio.sleep(0.25)
-
     async def attend(order, student):
         await asyncio.sleep(order * arrival_seconds / max(len(students), 1))
         session = ClassSession()
@@ -179,13 +171,11 @@ async def play(url, students, server_pid, arrival_seconds):
         finally:
             await session.close()
 
-    sampler = asyncio.create_task(sample())
-    began, cpu_began = time.perf_counter(), cpu_seconds(server_pid)
-    try:
+    async with rss_peaks([server_pid]) as peaks:
+        start_rss = peaks[server_pid]
+        began, cpu_began = time.perf_counter(), cpu_seconds(server_pid)
         await asyncio.gather(*(attend(i, s) for i, s in enumerate(students)))
-    finally:
-        sampler.cancel()
-    return {"rss_start_mb": round(start_rss), "rss_peak_mb": round(peak["rss"]),
+    return {"rss_start_mb": round(start_rss), "rss_peak_mb": round(peaks[server_pid]),
             "wall_s": round(time.perf_counter() - began, 1),
             # The server's CPU time over the class: against 2 x wall_s on 2 cores, how busy
             # it was (Python runs one thread at a time, numpy's products run beside it).
