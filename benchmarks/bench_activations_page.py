@@ -19,11 +19,11 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO_ROOT))
 sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
 
-from streamlit.testing.v1 import AppTest  # noqa: E402
 
 from measure import check, timed_run  # noqa: E402
 
 from nn_core import ACTIVATIONS  # noqa: E402
+from tests.apptest_helpers import open_app_page  # noqa: E402
 
 GOAL_MS = 150.0
 FIT_GOAL_MS = 300.0
@@ -31,9 +31,7 @@ FIT_GOAL_MS = 300.0
 
 def page_with_all_activations():
     """An AppTest on the activations page with all 16 activations selected, caches warm."""
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.switch_page("pages/activations/page.py").run()
+    at = open_app_page("pages/activations/page.py", default_timeout=60)
     at.multiselect(key="act_names").set_value(list(ACTIVATIONS)).run()
     at.run()  # a second run, so one-off warm-ups (imports, templates) are not timed
     check(at)
@@ -51,11 +49,7 @@ def rerun_times(at, runs):
 
 def open_tab(lesson):
     """An AppTest on one tab of the activations page, opened by a link (?act_lesson=...)."""
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=60)
-    at.run()
-    at.query_params["act_lesson"] = lesson  # the home page's run wrote its own URL
-    at.switch_page("pages/activations/page.py").run()
-    return at
+    return open_app_page("pages/activations/page.py", default_timeout=60, act_lesson=lesson)
 
 
 def fit_times(runs):

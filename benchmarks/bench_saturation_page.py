@@ -87,13 +87,9 @@ def memory_and_job_times(repeats):
 
 # --- AppTest: the page's own script run --------------------------------------------------
 def page_with_largest_network():
-    from streamlit.testing.v1 import AppTest
+    from tests.apptest_helpers import open_app_page
 
-    at = AppTest.from_file(str(REPO_ROOT / "app.py"), default_timeout=120)
-    at.run()
-    for key, value in LARGEST.items():
-        at.query_params[key] = value
-    at.switch_page("pages/saturation/page.py").run()
+    at = open_app_page("pages/saturation/page.py", default_timeout=120, **LARGEST)
     check(at)
     return at
 
