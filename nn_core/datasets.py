@@ -61,10 +61,12 @@ def make_dataset(name, n_samples=200, noise=0.1, seed=0, n_classes=None):
         if n_samples < n_classes:
             raise ValueError(f"{n_samples} points cannot hold {n_classes} classes")
     rng = np.random.default_rng(seed)
-    X, y = _GENERATORS[name](n_samples, noise, rng, n_classes)
-    if info.task == "classification":
-        return X.astype(np.float64), y.astype(np.int64)
-    return X.astype(np.float64), y.astype(np.float64)
+    return _as_data(*_GENERATORS[name](n_samples, noise, rng, n_classes), info.task)
+
+
+def _as_data(X, y, task):
+    """(X, y) as the engine takes them: float64 features; int64 labels or float64 targets."""
+    return X.astype(np.float64), y.astype(np.int64 if task == "classification" else np.float64)
 
 
 def _sklearn_seed(rng):
@@ -299,6 +301,4 @@ def make_tf_dataset(name, n_samples=200, noise=0.0, seed=0):
     noise = check_number("noise", noise, 0.0, 1.0)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     X, y = _TF_GENERATORS[name](n_samples, noise, np.random.default_rng(seed), 2)
-    if TF_DATASETS[name].task == "classification":
-        return X.astype(np.float64), y.astype(np.int64)
-    return X.astype(np.float64), y.astype(np.float64)
+    return _as_data(X, y, TF_DATASETS[name].task)
