@@ -185,9 +185,10 @@ async def play(url, students, server_pid, arrival_seconds):
 def summary(students, memory):
     light_runs = [s for student in students for s in student.run_seconds]
     waits = [w for student in students for w in student.waits]
-    by_role = {}
+    by_role, waits_by_role = {}, {}
     for student in students:
         by_role.setdefault(student.role, []).append(student.results)
+        waits_by_role.setdefault(student.role, []).extend(round(w, 1) for w in student.waits)
     return {
         **memory,
         "light_runs": len(light_runs),
@@ -196,6 +197,7 @@ def summary(students, memory):
         "queue_waits": len(waits),
         "queue_wait_max_s": round(max(waits), 1) if waits else 0.0,
         "queue_wait_median_s": round(statistics.median(waits), 1) if waits else 0.0,
+        "queue_waits_by_role": waits_by_role,
         "results_by_role": by_role,
         "errors": [f"{s.role}#{s.index}: {e}" for s in students for e in s.errors],
     }

@@ -1,6 +1,6 @@
 """The server-wide admission of heavy work (ui.admission): capacity, first come first served,
-closed tabs dropped from the queue, long jobs giving their turn away, and a live training that
-frees its slot when its tab closes."""
+closed tabs dropped from the queue, long jobs giving their turn to newcomers and finishing in
+the order they came, and a live training that frees its slot when its tab closes."""
 
 import threading
 import time
@@ -121,6 +121,62 @@ def test_a_long_job_gives_its_slot_to_the_next_in_line(monkeypatch):
     assert other_started.is_set() and long_job.holding
     thread.join(timeout=5)
     long_job.close()
+    assert queue.running == 0 and queue.waiting == 0
+
+
+def test_after_a_turn_a_long_job_waits_behind_newcomers_then_the_oldest_goes_first():
+    queue = Admission(capacity=1)
+    first = queue.enqueue("first")
+    assert queue.acquire(first)  # the first long job runs
+    assert not queue.others_first(first)  # nobody waits: it keeps its slot
+    second = queue.enqueue("second")  # a second long job comes and has not had a turn
+    assert queue.others_first(first)
+    first_again = queue.requeue(first, "first")  # slot given up and queued again, in one step
+    assert queue.running == 0 and not queue.acquire()  # nobody can jump in between
+    assert not queue.acquire(first_again)  # the newcomer goes first
+    assert queue.acquire(second)
+    # After its first turn the second job makes way for the one that came before it...
+    assert queue.others_first(second)
+    second_again = queue.requeue(second, "second")
+    assert queue.status(second_again) == QueueStatus(running=0, position=2, waiting=2)
+    assert not queue.acquire(second_again) and queue.acquire(first_again)
+    # ...which then runs to its end: the only job waiting came after it.
+    assert not queue.others_first(first)
+    third = queue.enqueue("third")  # unless a job that has not had a turn comes
+    assert queue.others_first(first)
+    queue.leave(third)
+    queue.release()
+    assert queue.acquire(second_again)
+    queue.release()
+    assert queue.running == 0 and queue.waiting == 0
+
+
+def test_long_jobs_take_one_turn_each_then_finish_in_the_order_they_came(monkeypatch):
+    monkeypatch.setattr(admission_module, "SLICE_SECONDS", 0.0)  # every checkpoint may yield
+    queue = Admission(capacity=1)
+    steps = []  # the name of the job that made each step, in the order they were made
+    holder = Turn(queue, "holder", lambda status: None)
+    holder.wait()  # the slot is taken while the three jobs queue up
+
+    def long_job(name):
+        my_turn = Turn(queue, name, lambda status: None)
+        my_turn.wait()
+        for _ in range(5):
+            steps.append(name)  # one job runs at a time: the list is not shared meanwhile
+            time.sleep(0.002)
+            my_turn.checkpoint()
+        my_turn.close()
+
+    threads = []
+    for name in "abc":
+        threads.append(threading.Thread(target=long_job, args=(name,)))
+        threads[-1].start()
+        wait_until(lambda: queue.waiting == len(threads))
+    holder.close()
+    for thread in threads:
+        thread.join(timeout=10)
+    # A first turn each, then one job after the other (round robin: "abcabcabc...").
+    assert "".join(steps) == "abc" + "aaaa" + "bbbb" + "cccc"
     assert queue.running == 0 and queue.waiting == 0
 
 

@@ -3,8 +3,9 @@
 A link's settings train on arrival, the Train button trains changed settings; either way a
 request this session already trained is shown again as it is (a chart option, a rerun, a
 return from another page), and one that any session trained comes from ``st.cache_data``
-without waiting in the queue. A training runs in its turn and offers the turn to the next in
-line after every epoch, so one long run does not hold up the class.
+without waiting in the queue. A training runs in its turn and, after every epoch once it has
+had its slice, lets a classmate's job that has not had a turn yet go first (or one that came
+before it), so one long run does not hold up a short one.
 """
 
 import streamlit as st

@@ -56,7 +56,8 @@ def train(t, request):
     keys = [(name, *settings) for name in activations]
 
     def compute(key, my_turn):
-        # Between steps the turn goes to the next in line once this one has had its slice.
+        # Between steps, once it has had its slice, a job that has not had a turn yet (or one
+        # that came first) may go ahead (ui.admission.Turn.checkpoint).
         return training_trace(*key, on_step=lambda step: my_turn.checkpoint())
 
     values = cached_or_computed(t, _training_cache, keys, compute)
