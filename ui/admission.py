@@ -13,7 +13,7 @@ turn from one of the queues of this module, first come, first served:
   then the long jobs finish in the order they came. (Round robin among them made every long
   job of a busy class finish near the end, each waiting for all the others' work instead of
   only the work that came before it: measured, the longest wait of a class of 20 went from
-  57-67 s to 46-54 s, benchmarks/README.md.)
+  57-67 s to 46-56 s, benchmarks/README.md.)
 - ``TRAININGS``: live trainings in a worker thread (the playground); a training holds its slot
   while it runs and yields it after a turn when others wait (``pages/playground/trainer.py``).
 
