@@ -17,7 +17,11 @@ the p95 script-run time of the light work, how long each heavy session took to g
 and how long it waited in the admission queue (the time between the first and last "waiting for
 your turn" notice it was shown), and every error or exception box seen.
 
-    python benchmarks/load_test_class.py [--students 20] [--json out.json]
+    python benchmarks/load_test_class.py [--students 20] [--mix maxima|teacher] [--json out.json]
+
+``--mix teacher`` plays the everyday class instead: the same roles, but only the first
+saturation student and the first dead-ReLU student ask for the maxima (a teacher showing the
+extremes); every other student opens those pages at their default settings (a seed each).
 
 Everything is bounded: loopback only, one server, a time limit per student, and the server is
 stopped at the end, on Ctrl-C and on errors. The load generator shares the server's cores.
@@ -59,6 +63,7 @@ STUDENT_TIMEOUT = 180.0
 class Student:
     role: str
     index: int
+    maxima: bool = True  # the heaviest settings of the page, or its defaults
     results: dict = field(default_factory=dict)
     waits: list = field(default_factory=list)  # seconds between first and last waiting notice
     run_seconds: list = field(default_factory=list)  # light work: each script run
@@ -99,7 +104,7 @@ async def _timed(student: Student, session: ClassSession, name: str, run) -> Non
 
 
 async def saturation(session: StreamlitSession, url: str, student: Student) -> None:
-    query = f"{SATURATION_MAX}&sat_seed={student.index}"
+    query = f"{SATURATION_MAX + '&' if student.maxima else ''}sat_seed={student.index}"
     await _timed(student, session, "open", session.connect(url, page="saturation", query=query,
                                                    timeout=STUDENT_TIMEOUT))
     await _timed(student, session, "train", session.interact("sat_train", click=True,
@@ -107,7 +112,7 @@ async def saturation(session: StreamlitSession, url: str, student: Student) -> N
 
 
 async def dead_relu(session: StreamlitSession, url: str, student: Student) -> None:
-    query = f"{DEAD_RELU_MAX}&dead_seed={student.index}"
+    query = f"{DEAD_RELU_MAX + '&' if student.maxima else ''}dead_seed={student.index}"
     await _timed(student, session, "open", session.connect(url, page="dead_relu", query=query,
                                                    timeout=STUDENT_TIMEOUT))
 
@@ -148,12 +153,17 @@ ROLES = {"saturation": saturation, "dead_relu": dead_relu, "playground": playgro
          "activations": activations, "light": light}
 
 
-def class_of(n):
-    """The mix of a class of ``n`` students (20: 6, 4, 6, 2, 2), in arrival order."""
+MIXES = ("maxima", "teacher")
+
+
+def class_of(n, mix="maxima"):
+    """The mix of a class of ``n`` students (20: 6, 4, 6, 2, 2), in arrival order; with the
+    ``teacher`` mix only the first of the saturation and dead-ReLU students use the maxima."""
     shares = {"saturation": 0.3, "dead_relu": 0.2, "playground": 0.3, "activations": 0.1,
               "light": 0.1}
     counts = {role: max(1, round(share * n)) for role, share in shares.items()}
-    students = [Student(role, i) for role, count in counts.items() for i in range(count)]
+    students = [Student(role, i, maxima=mix == "maxima" or i == 0)
+                for role, count in counts.items() for i in range(count)]
     # Interleave the roles: a class does not arrive page by page.
     return sorted(students, key=lambda s: (s.index, list(shares).index(s.role)))
 
@@ -208,6 +218,9 @@ def main() -> int:
     ap.add_argument("--students", type=int, default=20, help="class size (5 to 50)")
     ap.add_argument("--arrival", type=float, default=5.0,
                     help="seconds over which the class arrives")
+    ap.add_argument("--mix", choices=MIXES, default="maxima",
+                    help="everyone at the maxima, or a teacher at the maxima and the class at "
+                         "the defaults")
     ap.add_argument("--json", metavar="FILE", help="also write the results as JSON")
     args = ap.parse_args()
     if not 5 <= args.students <= 50:
@@ -218,13 +231,13 @@ def main() -> int:
         idle = tree_mb(server.pid, "VmRSS")
         print(f"server pid {server.pid}; idle RSS {idle:.0f} MB; load average "
               f"{' '.join(f'{v:.2f}' for v in load_average())}", file=sys.stderr)
-        students = class_of(args.students)
+        students = class_of(args.students, args.mix)
         memory = asyncio.run(play(server.url, students, server.pid, args.arrival))
     except KeyboardInterrupt:
         return 130
     finally:
         server.stop()
-    result = {"date": datetime.date.today().isoformat(), "students": len(students),
+    result = {"date": datetime.date.today().isoformat(), "students": len(students), "mix": args.mix,
               "command": " ".join(["python", "benchmarks/load_test_class.py", *sys.argv[1:]]),
               "cpus": os.cpu_count(), "load_average_end": load_average(),
               **summary(students, memory)}

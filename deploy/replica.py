@@ -12,6 +12,8 @@ importing v1 and v2: 30 failures in 30 tries), which a student sees as an except
 Behind the balancer this is the common case, not a rarity: when a replica restarts after a
 crash, every browser it had reconnects to a fresh process at once. Importing these here, in
 the main thread before the server listens, removes the race and makes first page loads faster.
+The app's own process settings (``ui``) are made first, for the same reason: glibc keeps to a
+limit of malloc arenas only for the arenas made after it (``ui.limit_malloc_arenas``).
 """
 
 import importlib
@@ -25,6 +27,9 @@ WARM_IMPORTS = ("narwhals.stable", "numpy", "pandas", "pyarrow", "altair", "nn_c
 
 def main(argv):
     sys.path[0] = str(REPO_ROOT)  # the app's folder, not deploy/, as `streamlit run` has it
+    # The app's process settings (one BLAS thread, two malloc arenas: see ui/__init__.py),
+    # made here in the only thread there is, before any session's thread allocates.
+    importlib.import_module("ui")
     for name in WARM_IMPORTS:
         importlib.import_module(name)
     from streamlit.web.cli import main as streamlit_main
