@@ -247,7 +247,9 @@ def test_uploads_fail_without_affinity(browser, tmp_path):
         refused = False
         for attempt in range(8):
             upload(page, en("pg_upload"), f"try{attempt}.csv", "text/csv", csv)
-            wait_until(lambda n=attempt + 1: len(uploads) >= n, page,
+            # 60 s: in a full run, beside the suite's other worker on 2 cores, one upload went
+            # unanswered for the default 30 s (1 run in 4; alone the whole test takes 13 s).
+            wait_until(lambda n=attempt + 1: len(uploads) >= n, page, timeout=60.0,
                        what=f"upload {attempt + 1} (so far {uploads})")
             if uploads[-1][0] == 400:
                 refused = True
