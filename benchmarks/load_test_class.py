@@ -92,6 +92,11 @@ class ClassSession(StreamlitSession):
             self.exceptions.append(f"{element.exception.type}: {element.exception.message}")
 
 
+def _link_query(student: Student, maxima: str, seed_key: str) -> str:
+    """The page's settings for ``student``: the maxima (or the defaults), and a seed of its own."""
+    return "&".join([*([maxima] if student.maxima else []), f"{seed_key}={student.index}"])
+
+
 async def _timed(student: Student, session: ClassSession, name: str, run) -> None:
     """Await one heavy run; note how long it took and how long it queued for its turn."""
     result = await run
@@ -104,7 +109,7 @@ async def _timed(student: Student, session: ClassSession, name: str, run) -> Non
 
 
 async def saturation(session: StreamlitSession, url: str, student: Student) -> None:
-    query = f"{SATURATION_MAX + '&' if student.maxima else ''}sat_seed={student.index}"
+    query = _link_query(student, SATURATION_MAX, "sat_seed")
     await _timed(student, session, "open", session.connect(url, page="saturation", query=query,
                                                    timeout=STUDENT_TIMEOUT))
     await _timed(student, session, "train", session.interact("sat_train", click=True,
@@ -112,7 +117,7 @@ async def saturation(session: StreamlitSession, url: str, student: Student) -> N
 
 
 async def dead_relu(session: StreamlitSession, url: str, student: Student) -> None:
-    query = f"{DEAD_RELU_MAX + '&' if student.maxima else ''}dead_seed={student.index}"
+    query = _link_query(student, DEAD_RELU_MAX, "dead_seed")
     await _timed(student, session, "open", session.connect(url, page="dead_relu", query=query,
                                                    timeout=STUDENT_TIMEOUT))
 

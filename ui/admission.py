@@ -110,16 +110,19 @@ class Admission:
         every job that came before it. ``first_ticket``: the ticket it first queued with."""
         with self._lock:
             self._release()
-            return self._enqueue((1, first_ticket[1]), session_id)
+            return self._enqueue(_comeback(first_ticket), session_id)
 
     def others_first(self, first_ticket):
         """True if a waiting job would go before the running job that first queued with
         ``first_ticket``, were it to queue again: one that has not had a turn yet, or one
         that came before it."""
-        comeback = (1, first_ticket[1])
         with self._lock:
             self._expire(time.monotonic())
-            return any(other < comeback for other in self._waiting)
+            return self._ahead(_comeback(first_ticket)) > 0
+
+    def _ahead(self, ticket):
+        """How many waiting tickets go before ``ticket``."""
+        return sum(1 for other in self._waiting if other < ticket)
 
     def acquire(self, ticket=None):
         """Take a slot without blocking: True if one is free and nobody who queued before
@@ -130,7 +133,7 @@ class Admission:
             if ticket is not None:
                 entry = self._waiting.setdefault(ticket, [None, now])  # back in its place
                 entry[1] = now
-                ahead = sum(1 for other in self._waiting if other < ticket)
+                ahead = self._ahead(ticket)
             else:
                 ahead = len(self._waiting)
             if self._running + ahead >= self.capacity:
@@ -147,15 +150,18 @@ class Admission:
         if self._running <= 0:
             raise ValueError("Admission released more often than acquired")
         self._running -= 1
-        self._changes += 1
-        self._changed.notify_all()
+        self._changed_now()
 
     def leave(self, ticket):
         """Give up a place in the queue (the student paused, or the run was interrupted)."""
         with self._lock:
             self._waiting.pop(ticket, None)
-            self._changes += 1
-            self._changed.notify_all()
+            self._changed_now()
+
+    def _changed_now(self):
+        """A slot was released or a ticket left: wake the waiting runs (``wait_for_change``)."""
+        self._changes += 1
+        self._changed.notify_all()
 
     @property
     def changes(self):
@@ -173,8 +179,7 @@ class Admission:
         """(running, 1-based position of ``ticket`` in the queue or 0, tickets waiting)."""
         with self._lock:
             self._expire(time.monotonic())
-            position = (1 + sum(1 for other in self._waiting if other < ticket)
-                        if ticket in self._waiting else 0)
+            position = 1 + self._ahead(ticket) if ticket in self._waiting else 0
             return QueueStatus(self._running, position, len(self._waiting))
 
     @property
@@ -184,6 +189,11 @@ class Admission:
     @property
     def waiting(self):
         return len(self._waiting)
+
+
+def _comeback(first_ticket):
+    """The ticket of job n coming back after a turn: (1, n), behind every newcomer (0, m)."""
+    return (1, first_ticket[1])
 
 
 HEAVY_WORK = Admission(HEAVY_CAPACITY)
