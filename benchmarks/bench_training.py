@@ -4,6 +4,7 @@
     python benchmarks/bench_training.py --repeats 5
     python benchmarks/bench_training.py --only wide,deep
     python benchmarks/bench_training.py --threads 1     # BLAS/OpenMP limited for everyone
+    python benchmarks/bench_training.py --no-float32    # without the float32 table
 
 Each workload trains one network with Adam (lr 0.01, float64, no penalty) for a fixed number of
 epochs of mini-batches, in four ways, alternating between them within one process:
@@ -25,6 +26,10 @@ epochs of mini-batches, in four ways, alternating between them within one proces
 - **floor + Adam**: the floor, with Adam's textbook update (in place, 11 passes) of a flat
   vector as long as the network's parameters after each mini-batch: the floor of a trainer
   that uses Adam, to compare ``nn_core batches`` (no full-set pass either) against.
+
+Then, for the large networks only (``FLOAT32_WORKLOADS``), the opt-in single precision: nn_core
+with ``MLP(..., dtype="float32")`` against scikit-learn given float32 input (it then trains in
+float32) and PyTorch in float32, with nn_core's float64 time beside them.
 
 Timings are wall-clock, best of ``--repeats`` (after one untimed warm-up of each), and every
 ratio is against scikit-learn (below 1: faster than scikit-learn). Test accuracy is printed
@@ -59,6 +64,8 @@ except ImportError:  # PyTorch is optional: its column is left out
 
 LEARNING_RATE = 0.01
 SEED = 0
+# The networks where single precision pays: the matrix products dominate their time.
+FLOAT32_WORKLOADS = ("wide", "deep")
 
 
 @dataclass(frozen=True)
@@ -108,11 +115,11 @@ def batch_orders(n_samples, batch_size, epochs):
 
 
 # --- the contenders: each returns a function that trains from scratch and returns a predictor
-def nn_core_trainer(workload, X, y, **options):
+def nn_core_trainer(workload, X, y, dtype="float64", **options):
     sizes = layer_sizes(workload, X, y)
 
     def train():
-        model = nn_core.MLP(sizes, "relu", init="he", seed=SEED)
+        model = nn_core.MLP(sizes, "relu", init="he", seed=SEED, dtype=dtype)
         nn_core.fit(model, X, y, nn_core.Adam(LEARNING_RATE), epochs=workload.epochs,
                     batch_size=workload.batch_size, **options)
         return model.predict
@@ -120,7 +127,9 @@ def nn_core_trainer(workload, X, y, **options):
     return train
 
 
-def sklearn_trainer(workload, X, y):
+def sklearn_trainer(workload, X, y, dtype="float64"):
+    X = X.astype(dtype)  # scikit-learn trains in float32 when given float32
+
     def train():
         model = MLPClassifier(hidden_layer_sizes=workload.hidden, activation="relu",
                               solver="adam", learning_rate_init=LEARNING_RATE,
@@ -129,21 +138,22 @@ def sklearn_trainer(workload, X, y):
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)  # max_iter reached: intended
             model.fit(X, y)
-        return model.predict
+        return lambda X_new: model.predict(X_new.astype(dtype))
 
     return train
 
 
-def torch_trainer(workload, X, y):
+def torch_trainer(workload, X, y, dtype="float64"):
     sizes = layer_sizes(workload, X, y)
     initial = nn_core.MLP(sizes, "relu", init="he", seed=SEED).dense_layers()
-    X_t, y_t = torch.from_numpy(X), torch.from_numpy(np.asarray(y, dtype=np.int64))
+    X_t, y_t = torch.from_numpy(X.astype(dtype)), torch.from_numpy(np.asarray(y, dtype=np.int64))
+    torch_dtype = getattr(torch, dtype)
 
     def train():
         layers = []
         for dense in initial:
-            linear = torch.nn.Linear(*dense.W.shape, dtype=torch.float64)
-            with torch.no_grad():
+            linear = torch.nn.Linear(*dense.W.shape, dtype=torch_dtype)
+            with torch.no_grad():  # copy_ rounds nn_core's float64 weights to float32
                 linear.weight.copy_(torch.from_numpy(dense.W.T))
                 linear.bias.copy_(torch.from_numpy(dense.b))
             layers += [linear, torch.nn.ReLU()]
@@ -163,7 +173,7 @@ def torch_trainer(workload, X, y):
 
         def predict(X_new):
             with torch.no_grad():
-                return model(torch.from_numpy(X_new)).argmax(dim=1).numpy()
+                return model(torch.from_numpy(X_new.astype(dtype))).argmax(dim=1).numpy()
 
         return predict
 
@@ -243,9 +253,20 @@ def contenders(workload, X, y):
     return ours
 
 
-def run(workload, repeats):
+def float32_contenders(workload, X, y):
+    ours = {"nn_core float64": nn_core_trainer(workload, X, y)}
+    ours["nn_core float32"] = nn_core_trainer(workload, X, y, dtype="float32")
+    ours["nn_core float32 batches"] = nn_core_trainer(workload, X, y, dtype="float32",
+                                                      history="batches")
+    ours["scikit-learn float32"] = sklearn_trainer(workload, X, y, dtype="float32")
+    if torch is not None:
+        ours["PyTorch float32"] = torch_trainer(workload, X, y, dtype="float32")
+    return ours
+
+
+def run(workload, repeats, make_contenders=contenders):
     X_train, X_test, y_train, y_test = load(workload)
-    trainers = contenders(workload, X_train, y_train)
+    trainers = make_contenders(workload, X_train, y_train)
     best, accuracy = {name: np.inf for name in trainers}, {}
     for train in trainers.values():  # warm-up, untimed
         train()
@@ -283,6 +304,8 @@ def main():
     parser.add_argument("--repeats", type=int, default=3)
     parser.add_argument("--only", default="", help="comma-separated workload keys: "
                         + ", ".join(w.key for w in WORKLOADS))
+    parser.add_argument("--no-float32", action="store_true",
+                        help="leave out the float32 table of the large networks")
     parser.add_argument("--threads", type=int, default=None,
                         help="limit BLAS/OpenMP threads for everyone (threadpoolctl)")
     args = parser.parse_args()
@@ -305,6 +328,12 @@ def main():
             rows.append((workload, best, accuracy))
             cells = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in best.items())
             print(f"{workload.title}: {cells}", flush=True)
+        singles = [] if args.no_float32 else [
+            (workload, *run(workload, args.repeats, float32_contenders))
+            for workload in chosen if workload.key in FLOAT32_WORKLOADS]
+        for workload, best, _ in singles:
+            cells = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in best.items())
+            print(f"{workload.title}, float32: {cells}", flush=True)
     print(f"\nload average at the end: {load_average()}\n")
     names = list(rows[0][1])
     print("| work | " + " | ".join(names)
@@ -319,6 +348,23 @@ def main():
         print(f"| {workload.title} | " + " | ".join(cells)
               + f" | {best['nn_core'] / best['floor']:.2f}x"
               + f" | {batches / best['floor + Adam']:.2f}x | {accuracies} |")
+    if singles:
+        print_float32_table(singles)
+
+
+def print_float32_table(rows):
+    """Ratios to scikit-learn in float32, and nn_core float32 against nn_core float64."""
+    names = list(rows[0][1])
+    print("\nfloat32 (opt-in), ratios to scikit-learn float32:\n")
+    print("| work | " + " | ".join(names) + " | nn_core float32 / float64 | test accuracy |")
+    print("|---" * (len(names) + 3) + "|")
+    for workload, best, accuracy in rows:
+        sk = best["scikit-learn float32"]
+        cells = [f"{best[n]:.3f} s" + ("" if n == "scikit-learn float32" else
+                                       f" ({best[n] / sk:.2f}x)") for n in names]
+        accuracies = ", ".join(f"{n} {a:.3f}" for n, a in accuracy.items())
+        speed = best["nn_core float32"] / best["nn_core float64"]
+        print(f"| {workload.title} | " + " | ".join(cells) + f" | {speed:.2f}x | {accuracies} |")
 
 
 if __name__ == "__main__":

@@ -66,8 +66,17 @@ def _softplus(z):
 
 
 def _erf(z):
-    """scipy's erf, which has float64 loops only (gradient checks run in extended precision)."""
-    return erf(np.asarray(z, dtype=np.float64))
+    """scipy's erf, which has float64 loops only (gradient checks run in extended precision);
+    float32 values get a float32 result, so that a float32 network stays in float32."""
+    z = np.asarray(z)
+    out = erf(z.astype(np.float64, copy=False))
+    return out.astype(np.float32) if z.dtype == np.float32 else out
+
+
+def _in_dtype_of(x, slope):
+    """``slope`` (np.where of Python numbers, so float64) in the dtype of ``x``: a float32 layer
+    keeps a float32 gradient; for float64 nothing is copied."""
+    return slope.astype(x.dtype, copy=False)
 
 
 def _scaled(x, beta):
@@ -234,7 +243,7 @@ class LeakyReLU(Activation):
         return np.where(x > 0, x, self.alpha * x)
 
     def slope(self, x, y):
-        return np.where(x > 0, 1.0, self.alpha)
+        return _in_dtype_of(x, np.where(x > 0, 1.0, self.alpha))
 
     def __repr__(self):
         return f"LeakyReLU(alpha={self.alpha:g})"
@@ -489,7 +498,7 @@ class HardSigmoid(Activation):
         return np.clip(x / 6.0 + 0.5, 0.0, 1.0)
 
     def slope(self, x, y):
-        return np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0)
+        return _in_dtype_of(x, np.where((x > -3.0) & (x < 3.0), 1.0 / 6.0, 0.0))
 
 
 class HardTanh(Activation):
@@ -506,7 +515,7 @@ class HardTanh(Activation):
         return np.clip(x, -1.0, 1.0)
 
     def slope(self, x, y):
-        return np.where((x > -1.0) & (x < 1.0), 1.0, 0.0)
+        return _in_dtype_of(x, np.where((x > -1.0) & (x < 1.0), 1.0, 0.0))
 
 
 ACTIVATIONS = {

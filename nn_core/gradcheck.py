@@ -51,7 +51,8 @@ def gradient_check(model, X, y, eps=1e-6, seed=0):
 
     The finite-difference losses are evaluated in extended precision (``np.longdouble``, where
     the platform has it): in float64 the loss's own rounding, ~1e-16 / eps ~ 1e-10, would be
-    as large as 1e-7 of a small gradient and hide nothing but also prove nothing.
+    as large as 1e-7 of a small gradient and hide nothing but also prove nothing. For the same
+    reason a float32 network is refused.
 
     Every parameter is checked when that fits in ``GRADCHECK_BUDGET`` multiply-adds (two
     forward passes per parameter: 5,000 parameters on 20 rows, for example). A larger model
@@ -65,6 +66,11 @@ def gradient_check(model, X, y, eps=1e-6, seed=0):
     >>> gradient_check(MLP([2, 5, 2], "tanh"), X, y) < 1e-7
     True
     """
+    if model.theta.dtype != np.float64:
+        raise ValueError(
+            f"gradient_check needs a float64 network, got one in {model.theta.dtype}: its "
+            f"rounding (about 1e-7) is as large as the errors a check looks for. Check the "
+            f"same network built with dtype='float64' (the default)")
     X, y = model.check_data(X, y)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     params = model.params()

@@ -47,7 +47,7 @@ class Dense:
         # The sum over the batch as the product 1^T g: a BLAS call, twice as fast as a
         # reduction along the batch axis for the small batches of training.
         if len(self.ones) != len(dout):
-            self.ones = np.ones(len(dout))  # kept: the batch size rarely changes
+            self.ones = np.ones(len(dout), dout.dtype)  # kept: the batch size rarely changes
         np.matmul(self.ones, dout, out=self.db)
         return dout @ self.W.T if self.needs_input_grad else None
 

@@ -15,7 +15,8 @@ class SoftmaxCrossEntropy:
     log softmax(z)[y] = (z_y - max z) - log sum_j e^(z_j - max z), and the sum is at least 1.
 
     Fused with the softmax, the gradient is simply dL/dz = (softmax(z) - onehot(y)) / N.
-    ``y`` holds class indices, or one-hot rows.
+    ``y`` holds class indices, or one-hot rows. The loss is computed in float64 (or wider)
+    whatever the logits' precision; the gradient comes back in the logits' own dtype.
     """
 
     def __init__(self):
@@ -24,6 +25,8 @@ class SoftmaxCrossEntropy:
         self.shape = self.rows = self.ones = None
 
     def forward(self, logits, y, checked=False):
+        logits = real_array(logits, "SoftmaxCrossEntropy logits")
+        self.dtype = logits.dtype  # of the gradient: float32 logits get a float32 gradient
         shifted, exps = _shift_by_max(logits, axis=-1, what="SoftmaxCrossEntropy logits")
         if not checked:
             if shifted.ndim != 2:
@@ -52,11 +55,13 @@ class SoftmaxCrossEntropy:
         n = len(self.y)
         dlogits = self.exps / (n * self.sums[:, None])  # softmax(z) / N
         dlogits.reshape(-1)[self.true_class] -= 1.0 / n
-        return dlogits
+        return dlogits.astype(self.dtype, copy=False)
 
 
 class MSELoss:
-    """L = (1/(N K)) sum_n sum_k (p_nk - y_nk)^2; dL/dp = 2 (p - y) / (N K)."""
+    """L = (1/(N K)) sum_n sum_k (p_nk - y_nk)^2; dL/dp = 2 (p - y) / (N K).
+
+    The mean is taken in float64 (or wider); the gradient has the predictions' dtype."""
 
     def forward(self, predictions, y, checked=False):
         if not checked:
@@ -65,9 +70,12 @@ class MSELoss:
             if y.size != predictions.size:
                 raise ValueError(f"MSELoss: the predictions have shape {predictions.shape} but "
                                  f"the targets have shape {y.shape}")
-        y = np.asarray(y, dtype=np.float64)
+        predictions = np.asarray(predictions)
+        # The difference in the predictions' precision (float64 targets would turn a float32
+        # network's whole backward pass into float64); the mean in float64 or wider.
+        y = np.asarray(y, dtype=np.result_type(predictions.dtype, np.float32))
         self.diff = predictions - y.reshape(predictions.shape)
-        return np.mean(self.diff * self.diff)
+        return np.mean(self.diff * self.diff, dtype=np.result_type(self.diff, np.float64))
 
     def backward(self):
         return (2.0 / self.diff.size) * self.diff
