@@ -34,10 +34,6 @@ DEFAULT = DeadUnitConfig()
 LARGEST = replace(DEFAULT, width=WIDTH_RANGE[1], depth=DEPTH_RANGE[1], epochs=EPOCH_RANGE[1])
 
 
-
-
-
-
 def sklearn_same_work(config):
     X, y = make_dataset(config.dataset, config.n_samples, noise=config.noise, seed=config.seed)
     model = MLPClassifier(

@@ -52,16 +52,12 @@ GOAL_MS = 300.0
 LARGEST = {"sat_depth": str(MAX_DEPTH), "sat_width": str(MAX_WIDTH), "sat_batch": str(MAX_BATCH)}
 
 
-
-
 def all_layers_at_once(activation):
     """The page's job before: the engine's forward and backward pass keeping every layer."""
     model = build_deep_network(activation, MAX_DEPTH, MAX_WIDTH, "xavier")
     X, y = gaussian_batch(MAX_BATCH, MAX_WIDTH)
     stats = layer_stats(model, X, y)
     return [log_magnitudes(s.output_grad) for s in stats]
-
-
 
 
 def memory_and_job_times(repeats):

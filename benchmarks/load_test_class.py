@@ -42,16 +42,20 @@ from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
-sys.path.insert(0, str(HERE.parent))  # nn_core, for the activation names
+sys.path.insert(0, str(HERE.parent))  # nn_core and the pages, for names and limits
 
 from load_test import Server, cpu_seconds, load_average, rss_peaks, tree_mb  # noqa: E402
 from st_client import StreamlitSession, percentile  # noqa: E402
 
 from nn_core import ACTIVATIONS  # noqa: E402
+from nn_core.experiments.depth import MAX_BATCH, MAX_DEPTH, MAX_WIDTH  # noqa: E402
+from pages.dead_relu.controls import DEPTH_RANGE, EPOCH_RANGE, WIDTH_RANGE  # noqa: E402
 
-SATURATION_MAX = ("sat_depth=20&sat_width=512&sat_batch=1024&sat_activations=tanh,sigmoid"
-                  "&sat_init=xavier")
-DEAD_RELU_MAX = "dead_width=64&dead_depth=5&dead_epochs=200&dead_compare=true"
+# The largest settings each page allows, from the pages' own limits.
+SATURATION_MAX = (f"sat_depth={MAX_DEPTH}&sat_width={MAX_WIDTH}&sat_batch={MAX_BATCH}"
+                  "&sat_activations=tanh,sigmoid&sat_init=xavier")
+DEAD_RELU_MAX = (f"dead_width={WIDTH_RANGE[1]}&dead_depth={DEPTH_RANGE[1]}"
+                 f"&dead_epochs={EPOCH_RANGE[1]}&dead_compare=true")
 ALL_ACTIVATIONS = "act_names=" + ",".join(ACTIVATIONS)
 WAITING_MARKS = ("in the queue", "排在第")  # the admission notice, English and Chinese
 PLAYGROUND_WATCH_SECONDS = 25.0
