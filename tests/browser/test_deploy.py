@@ -24,7 +24,7 @@ from playwright.sync_api import expect
 
 from pages.playground.files import weights_to_npz
 from pages.playground.model import NetworkSpec, TrainingConfig, TrainingRun, make_playground_data
-from tests.browser.helpers import assert_no_exception, wait_for_app
+from tests.browser.helpers import assert_no_exception, wait_for_app, wait_for_rerun
 from ui.strings import LESSONS, Translator
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
@@ -254,6 +254,9 @@ def test_uploads_fail_without_affinity(browser, tmp_path):
             if uploads[-1][0] == 400:
                 refused = True
                 break
+            # The accepted file reruns the page; the next upload starts from the page at rest,
+            # not from an uploader that the rerun may be drawing again.
+            wait_for_rerun(page, timeout=60_000)
             # Round robin strictly alternates: one request of our own moves the next upload
             # on to the other replica, whatever the page requests in between.
             get(url + "/_stcore/health")
