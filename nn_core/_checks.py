@@ -190,6 +190,10 @@ def parameter(name):
         if not np.isfinite(new).all():
             raise ValueError(f"{type(layer).__name__}.{name} must be finite: the new values "
                              f"contain NaN or infinity")
+        largest = np.finfo(current.dtype).max  # a float32 network's buffer holds less
+        if current.dtype != np.float64 and np.any(np.abs(new) > largest):
+            raise ValueError(f"{type(layer).__name__}.{name} is {current.dtype} in this "
+                             f"network: its values must be within ±{largest:.2g}")
         np.copyto(current, new)
 
     return property(operator.attrgetter(slot), assign, doc=f"the layer's {name} array")

@@ -109,6 +109,18 @@ def test_assigning_a_parameter_of_a_float32_network_rounds_it_into_the_buffer():
     assert np.shares_memory(dense.W, model.theta)
 
 
+def test_a_value_beyond_float32s_range_is_refused_not_turned_into_infinity():
+    model = MLP([2, 3, 2], seed=0, dtype="float32")
+    dense = model.dense_layers()[0]
+    before = dense.W.copy()
+    with pytest.raises(ValueError, match=r"Dense.W is float32 in this network: its values must "
+                                         r"be within ±3.4e\+38"):
+        dense.W = np.full((2, 3), 1e39)
+    assert np.array_equal(dense.W, before)
+    dense.W = np.full((2, 3), 3e38)  # within the range: kept
+    assert np.all(np.isfinite(dense.W))
+
+
 def test_gradient_check_refuses_a_float32_network(moons):
     X, y = moons
     with pytest.raises(ValueError, match=r"gradient_check needs a float64 network, got one in "
