@@ -41,8 +41,9 @@ class MLP:
     ``dtype="float32"`` (opt-in; float64 is the default) stores the parameters and runs every
     layer in single precision: the same initial weights, rounded, and about half the time of
     the matrix products of a large network, for about 7 significant digits instead of 16. The
-    loss and its softmax are still computed in float64, and ``gradient_check`` refuses such a
-    model: its rounding is as large as the errors a check looks for.
+    loss and its softmax are still computed in float64, data beyond float32's range (±3.4e38)
+    is refused rather than turned into infinity, and ``gradient_check`` refuses such a model:
+    its rounding is as large as the errors a check looks for.
 
     >>> net = MLP([2, 8, 3], activation="tanh", seed=0)
     >>> X = np.array([[0.5, -1.0], [2.0, 0.0]])
@@ -166,10 +167,18 @@ class MLP:
         X = check_features(X, self.layer_sizes[0])
         if self.task == "classification":
             return self._as_dtype(X), check_labels(y, len(X), self.layer_sizes[-1])
-        return self._as_dtype(X), self._as_dtype(check_targets(y, len(X), self.layer_sizes[-1]))
+        targets = check_targets(y, len(X), self.layer_sizes[-1])
+        return self._as_dtype(X), self._as_dtype(targets, "y")
 
-    def _as_dtype(self, array):
-        return array.astype(self.dtype, copy=False)  # float64 data for a float64 model: as is
+    def _as_dtype(self, array, what="X"):
+        if self.dtype == np.float64:
+            return array  # checked data is float64 already: used as it is
+        largest = np.finfo(self.dtype).max
+        if array.size and np.abs(array).max() > largest:
+            raise ValueError(f"{what} has values beyond {self.dtype}'s range (±{largest:.2g}), "
+                             f"and this network computes in {self.dtype}: rescale the data "
+                             f"(e.g. nn_core.standardize) or build it with dtype='float64'")
+        return array.astype(self.dtype)
 
     def __repr__(self):
         layers = " -> ".join(repr(layer) for layer in self.layers)

@@ -121,6 +121,22 @@ def test_a_value_beyond_float32s_range_is_refused_not_turned_into_infinity():
     assert np.all(np.isfinite(dense.W))
 
 
+@pytest.mark.parametrize("task", ["classification", "regression"])
+def test_data_beyond_float32s_range_is_refused_by_a_float32_network(task):
+    model = MLP([2, 3, 2], seed=0, task=task, dtype="float32")
+    X = np.array([[1.0, 2.0], [1e39, 0.0]])
+    y = np.array([0, 1]) if task == "classification" else np.zeros((2, 2))
+    beyond = r"X has values beyond float32's range \(±3.4e\+38\).*standardize"
+    with pytest.raises(ValueError, match=beyond):
+        fit(model, X, y, Adam(), epochs=1)
+    with pytest.raises(ValueError, match=beyond):
+        model.predict(X)
+    if task == "regression":
+        with pytest.raises(ValueError, match=r"y has values beyond float32's range"):
+            model.loss(X[:1], np.array([[1e39, 0.0]]))
+    assert MLP([2, 3, 2], task=task).predict(X).shape[0] == 2  # float64 takes them
+
+
 def test_gradient_check_refuses_a_float32_network(moons):
     X, y = moons
     with pytest.raises(ValueError, match=r"gradient_check needs a float64 network, got one in "
