@@ -159,6 +159,18 @@ def check_targets(y, n_samples, n_outputs):
     return y
 
 
+def check_float_range(values, dtype, what, why):
+    """Refuse finite float64 ``values`` beyond the range of a narrower float ``dtype`` (float32:
+    about ±3.4e38), which converting to it would turn into infinity; ``why`` says why it is
+    that dtype. float64 (and wider) takes every finite value."""
+    dtype = np.dtype(dtype)
+    if dtype.itemsize >= 8 or not np.size(values):
+        return
+    largest = np.finfo(dtype).max
+    if np.abs(values).max() > largest:
+        raise ValueError(f"{what} has values beyond {dtype}'s range (±{largest:.2g}), and {why}")
+
+
 def parameter(name):
     """A layer attribute holding a parameter (or gradient) array that keeps its identity.
 
@@ -190,10 +202,8 @@ def parameter(name):
         if not np.isfinite(new).all():
             raise ValueError(f"{type(layer).__name__}.{name} must be finite: the new values "
                              f"contain NaN or infinity")
-        largest = np.finfo(current.dtype).max  # a float32 network's buffer holds less
-        if current.dtype != np.float64 and np.any(np.abs(new) > largest):
-            raise ValueError(f"{type(layer).__name__}.{name} is {current.dtype} in this "
-                             f"network: its values must be within ±{largest:.2g}")
+        check_float_range(new, current.dtype, f"{type(layer).__name__}.{name}",
+                          f"the network stores it in {current.dtype}")
         np.copyto(current, new)
 
     return property(operator.attrgetter(slot), assign, doc=f"the layer's {name} array")

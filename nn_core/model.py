@@ -6,6 +6,7 @@ from nn_core._checks import (
     bind_parameter,
     check_choice,
     check_features,
+    check_float_range,
     check_int,
     check_labels,
     check_number,
@@ -173,11 +174,9 @@ class MLP:
     def _as_dtype(self, array, what="X"):
         if self.dtype == np.float64:
             return array  # checked data is float64 already: used as it is
-        largest = np.finfo(self.dtype).max
-        if array.size and np.abs(array).max() > largest:
-            raise ValueError(f"{what} has values beyond {self.dtype}'s range (±{largest:.2g}), "
-                             f"and this network computes in {self.dtype}: rescale the data "
-                             f"(e.g. nn_core.standardize) or build it with dtype='float64'")
+        check_float_range(array, self.dtype, what, f"this network computes in {self.dtype}: "
+                          f"rescale the data (e.g. nn_core.standardize) or build it with "
+                          f"dtype='float64'")
         return array.astype(self.dtype)
 
     def __repr__(self):

@@ -113,8 +113,8 @@ def test_a_value_beyond_float32s_range_is_refused_not_turned_into_infinity():
     model = MLP([2, 3, 2], seed=0, dtype="float32")
     dense = model.dense_layers()[0]
     before = dense.W.copy()
-    with pytest.raises(ValueError, match=r"Dense.W is float32 in this network: its values must "
-                                         r"be within ±3.4e\+38"):
+    with pytest.raises(ValueError, match=r"Dense.W has values beyond float32's range "
+                                         r"\(±3.4e\+38\), and the network stores it in float32"):
         dense.W = np.full((2, 3), 1e39)
     assert np.array_equal(dense.W, before)
     dense.W = np.full((2, 3), 3e38)  # within the range: kept
