@@ -187,6 +187,32 @@ def test_log_histograms_of_one_repeated_value_get_a_decade_around_it():
 
 
 # --- bounds and bad settings --------------------------------------------------------------
+def test_what_the_gain_help_says_about_the_signal_through_depth():
+    """The gain slider's help text ("sat_gain_help") against the profiles it describes."""
+    from pages.saturation.strings import EN
+
+    says = EN["sat_gain_help"]
+
+    def rms(activation, init, gain):
+        profile = classic(activation, init, depth=12, width=200, gain=gain)
+        return np.asarray(profile.activation_rms), profile.reading.saturated
+
+    assert "With ReLU, above 1 the signal grows layer after layer and below 1 it shrinks" in says
+    grows, _ = rms("relu", "he", 2.0)
+    assert np.all(np.diff(grows[:10]) > 0) and grows[-1] > 100 * grows[0]
+    shrinks, _ = rms("relu", "he", 0.5)
+    assert shrinks[-1] < 0.01 * shrinks[0]
+    assert ("Tanh and sigmoid are bounded: above 1 their signal settles at a steady size with "
+            "more units saturated, and below 1 tanh's dies out") in says
+    for activation in ("tanh", "sigmoid"):
+        settled, saturated_high = rms(activation, "xavier", 3.0)
+        assert np.all(np.abs(settled[6:] / settled[6] - 1.0) < 0.1), activation  # steady
+        _, saturated_one = rms(activation, "xavier", 1.0)
+        assert saturated_high > saturated_one, activation
+    dies, _ = rms("tanh", "xavier", 0.5)
+    assert dies[-1] < 1e-3 * dies[0]
+
+
 def test_sigmoid_envelope_is_a_quarter_per_layer():
     # Last layer 2.0; one layer below 2 * 0.25 = 0.5; two below 2 * 0.0625 = 0.125.
     assert np.allclose(sigmoid_envelope(2.0, 3), [0.125, 0.5, 2.0])
