@@ -500,3 +500,22 @@ def test_the_automatic_pace_starts_slow_and_speeds_up():
     assert auto.epochs_by(60.0) - auto.epochs_by(59.0) == pytest.approx(auto.TOP)
     for epochs in (1, 10, 100, 1000):
         assert auto.epochs_by(auto.time_of(epochs)) == pytest.approx(epochs)
+
+
+def test_what_the_l1_help_says_about_the_weights():
+    """L1's gradient l1·sign(w) pulls every weight by the same amount: many weights end up near
+    0, and plain gradient steps leave them hovering there, never at exactly 0."""
+    from nn_core import MLP, SGD, fit, make_dataset
+    from pages.playground.strings import EN
+
+    assert "so many end up close to 0" in EN["pg_l1_help"]
+    assert "never exactly at it" in EN["pg_l1_help"]
+    X, y = make_dataset("moons", n_samples=300, seed=0)
+    near_zero = {}
+    for l1 in (0.0, 0.01):
+        model = MLP([2, 8, 8, 2], "tanh", init="xavier", seed=0)
+        fit(model, X, y, SGD(0.03), epochs=200, batch_size=10, l1=l1)
+        weights = np.concatenate([dense.W.ravel() for dense in model.dense_layers()])
+        near_zero[l1] = int(np.sum(np.abs(weights) < 1e-3))
+        assert not np.any(weights == 0.0)
+    assert near_zero[0.01] > weights.size / 2 > near_zero[0.0]
