@@ -7,7 +7,16 @@ finite differences, in test_model_training.py), learns as well, and is refused b
 import numpy as np
 import pytest
 
-from nn_core import ACTIVATIONS, MLP, SGD, Adam, fit, gradient_check, make_dataset
+from nn_core import (
+    ACTIVATIONS,
+    MLP,
+    SGD,
+    Adam,
+    fit,
+    gradient_check,
+    make_dataset,
+    relative_error,
+)
 from nn_core.activations import PReLU
 
 # float32 keeps ~7 significant digits; a backward pass of a few layers loses a few of them.
@@ -18,11 +27,6 @@ FLOAT32_AGREEMENT = 1e-4
 @pytest.fixture(scope="module")
 def moons():
     return make_dataset("moons", n_samples=200, noise=0.2, seed=0)
-
-
-def relative(a, b):
-    a, b = np.ravel(a).astype(np.float64), np.ravel(b).astype(np.float64)
-    return np.linalg.norm(a - b) / max(np.linalg.norm(b), 1e-300)
 
 
 def backward_of(model, X, y):
@@ -41,7 +45,7 @@ def test_a_float32_network_stays_in_float32_and_matches_the_float64_gradient(act
     assert all(g.dtype == np.float32 for g in upstream)
     assert single.theta.dtype == single.grad.dtype == np.float32
     backward_of(double, X, y)
-    assert relative(single.grad, double.grad) < FLOAT32_AGREEMENT, activation
+    assert relative_error(single.grad, double.grad) < FLOAT32_AGREEMENT, activation
 
 
 def test_regression_stays_in_float32_and_its_loss_is_a_float64_mean():
@@ -54,7 +58,7 @@ def test_regression_stays_in_float32_and_its_loss_is_a_float64_mean():
     assert abs(loss - double.loss(X, y)) < 1e-6 * loss
     assert all(g.dtype == np.float32 for g in single.backward())
     double.backward()
-    assert relative(single.grad, double.grad) < FLOAT32_AGREEMENT
+    assert relative_error(single.grad, double.grad) < FLOAT32_AGREEMENT
 
 
 def test_float32_starts_from_the_float64_weights_rounded():
