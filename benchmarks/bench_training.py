@@ -321,51 +321,50 @@ def main():
         print(f"  threads limited to {args.threads} for everyone")
     print(f"best of {args.repeats}, alternating, after one warm-up each; "
           f"load average at start: {load_average()}\n")
-    rows = []
+    rows, singles = [], []
     with limit:
         for workload in chosen:
             best, accuracy = run(workload, args.repeats)
             rows.append((workload, best, accuracy))
-            cells = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in best.items())
-            print(f"{workload.title}: {cells}", flush=True)
-        singles = [] if args.no_float32 else [
-            (workload, *run(workload, args.repeats, float32_contenders))
-            for workload in chosen if workload.key in FLOAT32_WORKLOADS]
-        for workload, best, _ in singles:
-            cells = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in best.items())
-            print(f"{workload.title}, float32: {cells}", flush=True)
+            progress(workload.title, best)
+        for workload in chosen:
+            if args.no_float32 or workload.key not in FLOAT32_WORKLOADS:
+                continue
+            best, accuracy = run(workload, args.repeats, float32_contenders)
+            singles.append((workload, best, accuracy))
+            progress(f"{workload.title}, float32", best)
     print(f"\nload average at the end: {load_average()}\n")
-    names = list(rows[0][1])
-    print("| work | " + " | ".join(names)
-          + " | nn_core / floor | nn_core batches / floor + Adam | test accuracy |")
-    print("|---" * (len(names) + 4) + "|")
-    for workload, best, accuracy in rows:
-        sk = best["scikit-learn"]
-        cells = [f"{best[n]:.3f} s" + ("" if n == "scikit-learn" else f" ({best[n] / sk:.2f}x)")
-                 for n in names]
-        accuracies = ", ".join(f"{n} {a:.3f}" for n, a in accuracy.items())
-        batches = best["nn_core batches"]
-        print(f"| {workload.title} | " + " | ".join(cells)
-              + f" | {best['nn_core'] / best['floor']:.2f}x"
-              + f" | {batches / best['floor + Adam']:.2f}x | {accuracies} |")
+    print_table(rows, "scikit-learn", [
+        ("nn_core / floor", lambda best: best["nn_core"] / best["floor"]),
+        ("nn_core batches / floor + Adam",
+         lambda best: best["nn_core batches"] / best["floor + Adam"])])
     if singles:
-        print_float32_table(singles)
+        print("\nfloat32 (opt-in), ratios to scikit-learn float32:\n")
+        print_table(singles, "scikit-learn float32", [
+            ("nn_core float32 / float64",
+             lambda best: best["nn_core float32"] / best["nn_core float64"])])
 
 
-def print_float32_table(rows):
-    """Ratios to scikit-learn in float32, and nn_core float32 against nn_core float64."""
+def progress(title, best):
+    """One line per workload, printed as soon as it is timed."""
+    cells = ", ".join(f"{name} {seconds:.3f} s" for name, seconds in best.items())
+    print(f"{title}: {cells}", flush=True)
+
+
+def print_table(rows, reference, extra):
+    """A Markdown table of (workload, best times, accuracies) rows: each contender's time with
+    its ratio to ``reference``, then the ``extra`` columns (header, best times -> ratio), then
+    the test accuracies."""
     names = list(rows[0][1])
-    print("\nfloat32 (opt-in), ratios to scikit-learn float32:\n")
-    print("| work | " + " | ".join(names) + " | nn_core float32 / float64 | test accuracy |")
-    print("|---" * (len(names) + 3) + "|")
+    headers = [*names, *(header for header, _ in extra), "test accuracy"]
+    print("| work | " + " | ".join(headers) + " |")
+    print("|---" * (len(headers) + 1) + "|")
     for workload, best, accuracy in rows:
-        sk = best["scikit-learn float32"]
-        cells = [f"{best[n]:.3f} s" + ("" if n == "scikit-learn float32" else
-                                       f" ({best[n] / sk:.2f}x)") for n in names]
-        accuracies = ", ".join(f"{n} {a:.3f}" for n, a in accuracy.items())
-        speed = best["nn_core float32"] / best["nn_core float64"]
-        print(f"| {workload.title} | " + " | ".join(cells) + f" | {speed:.2f}x | {accuracies} |")
-
+        cells = [f"{best[n]:.3f} s" + ("" if n == reference else
+                                       f" ({best[n] / best[reference]:.2f}x)") for n in names]
+        cells += [f"{ratio(best):.2f}x" for _, ratio in extra]
+        cells.append(", ".join(f"{n} {a:.3f}" for n, a in accuracy.items()))
+        print(f"| {workload.title} | " + " | ".join(cells) + " |")
 
 if __name__ == "__main__":
     main()
