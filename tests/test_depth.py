@@ -279,6 +279,8 @@ def reading(norms, weights=None, rms=None, saturated=0.0, slope=0.5, finite=True
     ([5e-4, 5e-4, 5e-4], {"rms": [1.0, 0.1, 0.005]}, "tiny_collapsed"),
     ([5e-4, 5e-4, 5e-4], {"rms": [1.0, 0.5, 0.2]}, "tiny"),
     ([50.0, 20.0], {}, "huge"),
+    ([5.0, 20.0], {}, "large"),  # not every layer above 10, but one is
+    ([9.0, 10.0], {}, "healthy"),  # none above 10
     ([0.02, 0.5], {}, "healthy"),  # 1/25: a spread, but within 100x and of a usable size
     ([0.3, 0.01], {}, "healthy"),
 ])
@@ -294,6 +296,58 @@ def test_reading_numbers_per_layer_and_growth():
     assert result.relative_low == pytest.approx(5e-7)
     assert result.relative_high == pytest.approx(2.5e-3)
     assert result.growth == pytest.approx(4.0) and result.slope == 0.25
+
+
+def test_the_learning_rate_that_suits_the_layers_is_at_their_geometric_middle():
+    # Relative gradients 0.01 and 0.04: 1e-3 / sqrt(0.01 * 0.04) = 0.05, which moves the
+    # layers by 5e-4 and 2e-3 of their weights, a factor 2 either side of 1e-3.
+    assert reading([0.01, 0.04]).learning_rate == pytest.approx(0.05)
+    assert reading([0.02, 0.08], weights=[2.0, 2.0]).learning_rate == pytest.approx(0.05)
+    assert math.isnan(reading([0.0, 1.0]).learning_rate)  # nothing moves the first layer
+    assert math.isnan(reading([1.0, math.inf]).learning_rate)
+
+
+def test_relu_with_std_one_at_depth_three_reads_too_large_and_says_the_rate_that_trains_it():
+    """The ratio of first to last (0.16) looks healthy, but the signal grew 100-fold in three
+    layers: the rate the reading names trains the network, the default 0.01 blows it up."""
+    setup = dict(activation="relu", depth=3, width=256, init="normal_1.0")
+    result = depth_profile(**setup, batch_size=1000).reading
+    assert result.code == "large"
+    assert 0.01 < result.ratio < 100 and result.growth > 100
+    assert result.relative_high > 10 > result.relative_low
+    assert result.learning_rate < 1e-4  # at most the smallest customary one
+    assert training_trace(**setup, learning_rate=0.01).diverged_at == 1
+    trained = training_trace(**setup, learning_rate=result.learning_rate)
+    assert not trained.diverged and trained.loss[-1] < 1e-3 * trained.loss[0]
+    assert np.all((trained.update_ratio[0] > 1e-3 / 3) & (trained.update_ratio[0] < 3e-3))
+
+
+def test_a_healthy_reading_names_a_rate_that_gives_steps_near_1e_3():
+    setup = dict(activation="relu", depth=10, width=500, init="he")
+    result = depth_profile(**setup, batch_size=1000).reading
+    assert result.code == "healthy"
+    assert 1e-3 < result.learning_rate < 0.1
+    first_step = training_trace(**setup, learning_rate=result.learning_rate).update_ratio[0]
+    assert np.all((first_step > 1e-3 / 3) & (first_step < 3e-3))
+
+
+def test_every_too_large_reading_comes_from_growth():
+    """The "large" sentence says the cause is growth: a sweep of the page's activations,
+    initialisations and gains finds it only where the signal grew at least tenfold."""
+    from nn_core.initializers import INITIALIZERS
+    from pages.saturation.controls import ACTIVATION_CHOICES
+
+    large = []
+    for activation in ACTIVATION_CHOICES:
+        for init in INITIALIZERS:
+            for gain in (1.0, 2.0, 3.0, 4.0):
+                for depth in (2, 3, 4, 5):
+                    result = depth_profile(activation, depth, 32, init, gain,
+                                           batch_size=32).reading
+                    if result.code == "large":
+                        large.append((activation, init, gain, depth, result.growth))
+    assert len(large) >= 5  # 13 when this test was written
+    assert all(growth > 10 for *_, growth in large), large
 
 
 def test_reading_of_a_real_single_layer_network():

@@ -105,6 +105,42 @@ def test_tanh_with_std_one_reads_as_exploding_without_a_sigmoid_bound(open_page)
     assert not any(t("sat_envelope_caption") in text for text in texts(at.caption))
 
 
+def test_relu_with_std_one_reads_too_large_with_the_rate_that_suits_it(open_page):
+    shape = dict(sat_activations="relu", sat_init="normal_1.0", sat_depth=3, sat_width=256)
+    at = open_page(PAGE, **shape)
+    [reading] = readings(at)
+    profile = at.session_state[PROFILES_KEY][1]["relu"]
+    rate = number(profile.reading.learning_rate)
+    assert "**too large**" in reading and f"about {rate} gives" in reading
+    assert "grew from rms" in reading
+    at = open_page(PAGE, lang="zh", **shape)
+    [reading] = readings(at)
+    assert "**太大了**" in reading and f"约 {rate} 的学习率" in reading
+
+
+def test_every_reading_has_a_sentence_the_page_can_fill():
+    import string
+
+    from nn_core.experiments.depth import READINGS, depth_profile
+    from pages.saturation.results import reading_fields
+    from pages.saturation.strings import EN
+
+    filled = {"activation", "depth", *reading_fields(depth_profile("tanh", 2, 8, "xavier",
+                                                                   batch_size=8).reading)}
+    for code in READINGS:
+        fields = {name for _, name, _, _ in string.Formatter().parse(EN[f"sat_reading_{code}"])
+                  if name}
+        assert fields <= filled, code
+
+
+def test_a_healthy_reading_names_its_learning_rate(open_page):
+    at = open_page(PAGE, sat_activations="relu", sat_init="he", **CLASSIC_SHAPE)
+    [reading] = readings(at)
+    profile = at.session_state[PROFILES_KEY][1]["relu"]
+    assert "**healthy**" in reading
+    assert f"about {number(profile.reading.learning_rate)} with plain SGD" in reading
+
+
 def test_controls_by_key_redraw_the_charts(open_page):
     at = open_page(PAGE, **SMALL)
     at.slider(key="sat_depth").set_value(6).run()

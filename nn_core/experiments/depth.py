@@ -65,7 +65,7 @@ HUGE_RELATIVE_GRADIENT = HEALTHY_UPDATE_RATIO / LEARNING_RATE_RANGE[0]  # 10
 COLLAPSE_FACTOR = 1e-2  # the last layer's signal below 1% of the first layer's: collapsed
 SATURATED_MAJORITY = 0.6  # more than ReLU's switched-off half, which counts as saturated
 READINGS = ("overflow", "single", "no_gradient", "exploding", "exploding_saturated", "vanishing",
-            "tiny_collapsed", "tiny", "huge", "healthy")
+            "tiny_collapsed", "tiny", "huge", "large", "healthy")
 
 
 @dataclass(frozen=True)
@@ -115,6 +115,16 @@ class GradientReading:
     def growth(self):
         """signal_last / signal_first: how much the activations grew (or shrank) through depth."""
         return _safe_ratio(self.signal_last, self.signal_first)
+
+    @property
+    def learning_rate(self):
+        """The plain-SGD learning rate whose first step moves the layers by the healthy 1e-3 of
+        their weights on average: lr ||dW_l|| / ||W_l|| = 1e-3 at the geometric middle of the
+        layers' relative gradients, so the layer that moves most and the one that moves least
+        are equally far from 1e-3 (on a log scale). NaN where a relative gradient is 0 or not
+        finite."""
+        middle = math.sqrt(self.relative_low * self.relative_high)
+        return _safe_ratio(HEALTHY_UPDATE_RATIO, middle)
 
 
 @dataclass(frozen=True)
@@ -538,7 +548,14 @@ def gradient_reading(weight_grad_norm, weight_norm, activation_rms, saturated_fr
     - ``huge``: every layer's relative gradient is above ``HUGE_RELATIVE_GRADIENT`` = 10: only
       a learning rate below 1e-4 (the smallest customary) would keep a step at 1e-3 of the
       weights; the activations grew through the layers (ReLU with std 1.0).
-    - ``healthy``: none of the above: every layer gets a usable gradient (ReLU with He).
+    - ``large``: not every layer's relative gradient is above 10, but some layer's is: the
+      learning rate that suits the layers (``GradientReading.learning_rate``) is about 1e-4 or
+      below, and the usual ones (0.01, say) throw that layer's weights far away. Measured: it
+      comes from growth too (ReLU with std 1.0 at depth 3, width 256: rms 11 in layer 1 and
+      1,400 in layer 3, relative gradients 4.1-25, and training at 0.01 diverges in one step).
+      The ratio alone would call this healthy.
+    - ``healthy``: none of the above: every layer gets a usable gradient (ReLU with He), and
+      one learning rate, ``GradientReading.learning_rate``, suits them all.
 
     >>> gradient_reading([1e-7, 0.7], [20.0, 20.0], [0.2, 0.1], [0.0, 0.0], [0.23, 0.23]).code
     'vanishing'
@@ -571,6 +588,8 @@ def gradient_reading(weight_grad_norm, weight_norm, activation_rms, saturated_fr
         code = "tiny_collapsed" if collapsed else "tiny"
     elif numbers["relative_low"] > HUGE_RELATIVE_GRADIENT:
         code = "huge"
+    elif numbers["relative_high"] > HUGE_RELATIVE_GRADIENT:
+        code = "large"
     else:
         code = "healthy"
     return GradientReading(code=code, **numbers)

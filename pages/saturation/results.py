@@ -77,7 +77,7 @@ def reading_fields(reading):
     """The numbers a reading's sentence quotes, written for people (``7.7×10⁴``, ``89%``)."""
     numbers = {name: number(getattr(reading, name)) for name in (
         "ratio", "per_layer", "first", "last", "relative_low", "relative_high", "slope",
-        "signal_first", "signal_last")}
+        "signal_first", "signal_last", "learning_rate")}
     return {**numbers, "saturated": f"{reading.saturated:.0%}"}
 
 
