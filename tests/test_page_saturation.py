@@ -199,6 +199,7 @@ def test_training_draws_gradient_update_and_loss_charts(open_page):
     assert loss["value"].iloc[-1] < loss["value"].iloc[0]  # tanh + Xavier learns
     ratio_chart = spec_titled(at, t("sat_chart_train_ratio", activation=activation_name(t, "tanh")))
     assert len(ratio_chart["layer"]) == 3  # lines, the 1e-3 reference rule and its label
+    assert ratio_chart["layer"][0]["encoding"]["x"]["axis"]["tickMinStep"] == 1  # whole steps
     ratio = [c for c in at.get("vega_lite_chart") if len(c.proto.datasets) == 2][0]
     assert chart_frames(ratio)[1]["value"].tolist() == [1e-3]
     # Pressing again with the same settings keeps the run; changing the network makes it stale

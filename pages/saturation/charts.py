@@ -139,7 +139,7 @@ def update_ratio_chart(t, style, steps, ratios, activation, reference):
         "value": ratios.ravel(),
     }))
     lines = alt.Chart(data).mark_line(strokeWidth=style.line_width * 0.7).encode(
-        x=alt.X("x:Q", title=x_title),
+        x=alt.X("x:Q", title=x_title, axis=alt.Axis(tickMinStep=1)),  # whole steps only
         y=alt.Y("value:Q", title=y_title, scale=alt.Scale(type="log"),
                 axis=alt.Axis(format=".0e")),
         color=alt.Color("layer:O", title=layer_title,
