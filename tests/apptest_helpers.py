@@ -5,6 +5,7 @@ Vega-Lite spec as JSON and the data sets as Arrow IPC streams.
 """
 
 import json
+import string
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +13,11 @@ import pyarrow as pa
 from streamlit.testing.v1 import AppTest
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
+
+
+def template_fields(template):
+    """The names of the ``{placeholders}`` of a string template (a page's text, a code line)."""
+    return {name for _, name, _, _ in string.Formatter().parse(template) if name}
 
 
 def open_app_page(path="app.py", default_timeout=30.0, **query):

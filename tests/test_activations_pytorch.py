@@ -6,12 +6,12 @@ autograd gradients agreed with ours on a grid through every kink).
 """
 
 import re
-import string
 
 import pytest
 
 from nn_core import ACTIVATION_PARAMS, ACTIVATIONS
 from pages.activations.pytorch import TORCH_EQUIVALENTS, equivalent, torch_call, torch_code
+from tests.apptest_helpers import template_fields
 from ui.strings import LANGUAGES, Translator
 
 
@@ -28,8 +28,7 @@ def test_every_parameter_of_ours_is_mapped_and_every_placeholder_is_ours(name):
     used = {entries[0].only_when[0]} if entries[0].only_when else set()
     for entry in entries:
         templates = [entry.module or "", entry.functional]
-        fields = {field for template in templates
-                  for _, field, _, _ in string.Formatter().parse(template) if field}
+        fields = set().union(*(template_fields(template) for template in templates))
         assert fields <= set(ours), name
         # a parameter PyTorch names is said in the code; swish's general beta is an expression
         assert {mapped for mapped, _ in entry.renamed} <= fields, name

@@ -1,9 +1,8 @@
 """The frame every page shares: language, projector mode, page links, URL state, strings."""
 
-import string
-
 import pytest
 
+from tests.apptest_helpers import template_fields
 from ui.frame import PAGES
 from ui.strings import LANGUAGES, TABLES, Translator, string_modules
 from ui.url_state import Setting
@@ -13,15 +12,11 @@ STRING_MODULES = string_modules()  # the shared strings and every lesson's
 PAGE_FILES = [path for path, _ in PAGES.values()]
 
 
-def _fields(text):
-    return {name for _, name, _, _ in string.Formatter().parse(text) if name}
-
-
 def test_both_languages_have_the_same_keys_and_fields():
     for module in STRING_MODULES:
         assert module.EN.keys() == module.ZH.keys(), module.__name__
         for key in module.EN:
-            assert _fields(module.EN[key]) == _fields(module.ZH[key]), key
+            assert template_fields(module.EN[key]) == template_fields(module.ZH[key]), key
             assert module.ZH[key].strip(), f"empty Chinese text for {key}"
 
 

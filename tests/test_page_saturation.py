@@ -6,13 +6,14 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from pages.saturation.results import PROFILES_KEY, TRAINING_KEY, number
+from pages.saturation.results import PROFILES_KEY, TRAINING_KEY, number, reading_fields
 from tests.apptest_helpers import (
     chart_frames,
     chart_spec,
     chart_title,
     open_app_page,
     setting_label,
+    template_fields,
 )
 from tests.waiting import SlotsHeld, open_after_waiting
 from ui.admission import HEAVY_WORK
@@ -119,18 +120,13 @@ def test_relu_with_std_one_reads_too_large_with_the_rate_that_suits_it(open_page
 
 
 def test_every_reading_has_a_sentence_the_page_can_fill():
-    import string
-
     from nn_core.experiments.depth import READINGS, depth_profile
-    from pages.saturation.results import reading_fields
     from pages.saturation.strings import EN
 
     filled = {"activation", "depth", *reading_fields(depth_profile("tanh", 2, 8, "xavier",
                                                                    batch_size=8).reading)}
     for code in READINGS:
-        fields = {name for _, name, _, _ in string.Formatter().parse(EN[f"sat_reading_{code}"])
-                  if name}
-        assert fields <= filled, code
+        assert template_fields(EN[f"sat_reading_{code}"]) <= filled, code
 
 
 def test_a_healthy_reading_names_its_learning_rate(open_page):
