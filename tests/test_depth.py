@@ -307,6 +307,12 @@ def test_the_learning_rate_that_suits_the_layers_is_at_their_geometric_middle():
     assert math.isnan(reading([1.0, math.inf]).learning_rate)
 
 
+def assert_first_steps_near_1e_3(trace):
+    """Every layer's first update moved it by 1e-3 of its weights, within a factor of 3."""
+    first_step = trace.update_ratio[0]
+    assert np.all((first_step > 1e-3 / 3) & (first_step < 3e-3)), first_step
+
+
 def test_relu_with_std_one_at_depth_three_reads_too_large_and_says_the_rate_that_trains_it():
     """The ratio of first to last (0.16) looks healthy, but the signal grew 100-fold in three
     layers: the rate the reading names trains the network, the default 0.01 blows it up."""
@@ -319,7 +325,7 @@ def test_relu_with_std_one_at_depth_three_reads_too_large_and_says_the_rate_that
     assert training_trace(**setup, learning_rate=0.01).diverged_at == 1
     trained = training_trace(**setup, learning_rate=result.learning_rate)
     assert not trained.diverged and trained.loss[-1] < 1e-3 * trained.loss[0]
-    assert np.all((trained.update_ratio[0] > 1e-3 / 3) & (trained.update_ratio[0] < 3e-3))
+    assert_first_steps_near_1e_3(trained)
 
 
 def test_a_healthy_reading_names_a_rate_that_gives_steps_near_1e_3():
@@ -327,8 +333,7 @@ def test_a_healthy_reading_names_a_rate_that_gives_steps_near_1e_3():
     result = depth_profile(**setup, batch_size=1000).reading
     assert result.code == "healthy"
     assert 1e-3 < result.learning_rate < 0.1
-    first_step = training_trace(**setup, learning_rate=result.learning_rate).update_ratio[0]
-    assert np.all((first_step > 1e-3 / 3) & (first_step < 3e-3))
+    assert_first_steps_near_1e_3(training_trace(**setup, learning_rate=result.learning_rate))
 
 
 def test_every_too_large_reading_comes_from_growth():
