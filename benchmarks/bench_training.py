@@ -366,5 +366,6 @@ def print_table(rows, reference, extra):
         cells.append(", ".join(f"{n} {a:.3f}" for n, a in accuracy.items()))
         print(f"| {workload.title} | " + " | ".join(cells) + " |")
 
+
 if __name__ == "__main__":
     main()
