@@ -135,8 +135,11 @@ def test_chinese_projector_and_phone_screenshots(app_url, page, browser):
     open_playground(page, app_url, "?projector=true&pg_dataset=tf_circle", size=(1920, 1080))
     box = board_box(page)
     assert box["x"] + box["width"] <= 1920  # nothing cut off on the right
-    caption = page.locator("[data-testid='stCaptionContainer']").first
-    assert float(caption.evaluate("e => getComputedStyle(e).fontSize")[:-2]) >= 18
+    # Waited for, not read once: projector mode's style may be drawn a moment after the board.
+    page.wait_for_function(
+        "() => parseFloat(getComputedStyle("
+        "document.querySelector(\"[data-testid='stCaptionContainer']\")).fontSize) >= 18",
+        timeout=10_000)
     screenshot(page, "playground_projector", full_page=False)
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=PHONE_AGENT,
