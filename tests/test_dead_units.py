@@ -87,12 +87,11 @@ def test_units_with_a_nonzero_negative_side_never_die(activation):
 def test_the_suggested_lesson_kills_relu_units_while_leaky_relu_learns():
     relu, leaky = train_runs(LESSON, alternative="leaky_relu")
     assert not relu.diverged and not leaky.diverged
-    assert relu.dead_fraction[-1].mean() > 0.7  # measured: 92 %
+    # What the page promises: most ReLU units die, no leaky one does. Measured at the page's
+    # seed: 92 % on an AVX2 machine, 77 % on an AVX-512 one (Adam at 0.3 amplifies the BLAS's
+    # rounding over 100 epochs); 56-92 % over seeds 0-7.
+    assert relu.dead_fraction[-1].mean() > 0.5
     assert leaky.dead_total_final == 0
-    # Measured: 90 % against 78 %. At these steps the accuracies depend on the seed (a few
-    # live ReLU units can still fit the moons), so the page promises only the deaths; at the
-    # page's seed the leaky network also learns better.
-    assert leaky.final_accuracy > relu.final_accuracy + 0.05
     # Leaky units with every point on the negative side, as a dead ReLU has: they still get a
     # gradient, through the slope alpha = 0.01 there, and it is not 0.
     assert leaky.negative_only_final.sum() > 0
@@ -101,6 +100,18 @@ def test_the_suggested_lesson_kills_relu_units_while_leaky_relu_learns():
     # ReLU's negative side has slope 0: its all-negative units are exactly its dead ones.
     np.testing.assert_array_equal(relu.negative_only_final, relu.dead_counts_final)
     assert np.all(relu.final_negative_slope[np.isfinite(relu.final_negative_slope)] == 0.0)
+
+
+def test_over_seeds_the_leaky_network_of_the_lesson_learns_better():
+    # At one seed the accuracies are a matter of luck (a few live ReLU units can still fit the
+    # moons: at seed 0 ReLU reached 78 % on one machine and 99 % on another), so the page does
+    # not promise them; over seeds 0-7 leaky ReLU learns better on average (measured 96 %
+    # against 89 %) and is never far behind.
+    runs = [train_runs(replace(LESSON, seed=seed), alternative="leaky_relu") for seed in range(8)]
+    relu = np.array([r.final_accuracy for r, _ in runs])
+    leaky = np.array([lk.final_accuracy for _, lk in runs])
+    assert leaky.mean() > relu.mean() + 0.03
+    assert np.all(leaky > relu - 0.1)
 
 
 def test_leaky_units_on_the_negative_side_come_back():

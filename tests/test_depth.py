@@ -305,6 +305,10 @@ def test_the_learning_rate_that_suits_the_layers_is_at_their_geometric_middle():
     assert reading([0.02, 0.08], weights=[2.0, 2.0]).learning_rate == pytest.approx(0.05)
     assert math.isnan(reading([0.0, 1.0]).learning_rate)  # nothing moves the first layer
     assert math.isnan(reading([1.0, math.inf]).learning_rate)
+    # Far past float64's square (1e200 * 1e200 overflows, 1e-200 * 1e-200 underflows to 0):
+    # the middle is still there, and the rate with it.
+    assert reading([1e200, 1e200]).learning_rate == pytest.approx(1e-203)
+    assert reading([1e-200, 1e-200]).learning_rate == pytest.approx(1e197)
 
 
 def assert_first_steps_near_1e_3(trace):
@@ -418,13 +422,19 @@ def test_collapsed_tanh_learns_nothing_anywhere():
     assert trace.loss[-1] == pytest.approx(trace.loss[0], abs=1e-6)
 
 
-def test_saturated_tanh_blows_its_first_layers_away_then_they_stop():
+@pytest.mark.parametrize("seed", range(5))
+def test_saturated_tanh_blows_its_first_layers_away_then_they_stop(seed):
     # std 1.0: the gradient explodes towards the input (the profile says so), so the first step
-    # moves the first layer by far more than the last; saturated further, it then slows down.
+    # moves the first layer by far more than the last (a factor 90-270 over seeds 0-9);
+    # saturated further, it then slows down. Those later steps jump about from one step to the
+    # next (units flip between +1 and -1; the last one alone ranged from 1.4x to 23x below the
+    # first over seeds 0-9, and moved with the BLAS's rounding), so the median of the last five
+    # is what is held: 5.7x to 24x below the first step over those seeds.
     trace = training_trace("tanh", depth=8, width=64, init="normal_1.0", steps=20,
-                           learning_rate=0.01)
-    assert trace.update_ratio[0, 0] > 10 * trace.update_ratio[0, -1]
-    assert trace.update_ratio[-1, 0] < trace.update_ratio[0, 0] / 10
+                           learning_rate=0.01, seed=seed)
+    first_layer = trace.update_ratio[:, 0]
+    assert first_layer[0] > 10 * trace.update_ratio[0, -1]
+    assert np.median(first_layer[-5:]) < first_layer[0] / 3
 
 
 def test_divergence_is_reported_not_raised():

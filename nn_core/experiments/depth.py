@@ -122,8 +122,9 @@ class GradientReading:
         their weights on average: lr ||dW_l|| / ||W_l|| = 1e-3 at the geometric middle of the
         layers' relative gradients, so the layer that moves most and the one that moves least
         are equally far from 1e-3 (on a log scale). NaN where a relative gradient is 0 or not
-        finite."""
-        middle = math.sqrt(self.relative_low * self.relative_high)
+        finite. The square roots are taken apart so the product cannot overflow or underflow
+        (relative gradients of 1e200 and 1e-200 still have their middle)."""
+        middle = math.sqrt(self.relative_low) * math.sqrt(self.relative_high)
         return _safe_ratio(HEALTHY_UPDATE_RATIO, middle)
 
 
