@@ -151,8 +151,16 @@ def standardize(X_train, *others):
     others = [check_features(X, n_features, name=f"the array in position {position}",
                              expected_by="X_train has")
               for position, X in enumerate(others, start=2)]
-    mean = X_train.mean(axis=0)
-    std = X_train.std(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):
+        mean = X_train.mean(axis=0)
+        std = X_train.std(axis=0)
+    if not (np.isfinite(mean).all() and np.isfinite(std).all()):
+        # Values near float64's limit (1e308): their sums overflow. Each column divided by its
+        # largest magnitude first cannot, and (X / s - mean / s) / (std / s) is the same number.
+        scale = np.max(np.abs(X_train), axis=0)
+        scale[scale == 0] = 1.0
+        X_train, others = X_train / scale, [X / scale for X in others]
+        mean, std = X_train.mean(axis=0), X_train.std(axis=0)
     std[std == 0] = 1.0
     return tuple((X - mean) / std for X in (X_train, *others))
 

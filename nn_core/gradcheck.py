@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nn_core._checks import check_int
+from nn_core._checks import check_int, real_array
 
 # A check costs two forward passes per checked parameter, each about rows x parameters
 # multiply-adds, in extended precision (~10 ns each on the 2-core development machine, see
@@ -15,9 +15,13 @@ def relative_error(analytic, numeric):
     """||a - n|| / max(||a||, ||n||): 0 when they agree, ~1 when they are unrelated.
 
     Norms over a whole array, not per entry: entries near zero would otherwise turn harmless
-    rounding (~1e-10 absolute) into huge ratios.
+    rounding (~1e-10 absolute) into huge ratios. Both must be real numbers, as many of them.
     """
-    analytic, numeric = np.ravel(analytic), np.ravel(numeric)
+    analytic = np.ravel(real_array(analytic, "the analytic gradient"))
+    numeric = np.ravel(real_array(numeric, "the numerical gradient"))
+    if analytic.size != numeric.size:
+        raise ValueError(f"the analytic gradient has {analytic.size} values but the numerical "
+                         f"one has {numeric.size}: they must be of the same parameters")
     scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric))
     if scale == 0.0:
         return 0.0

@@ -33,8 +33,13 @@ class History:
 EVALUATION_VALUES = 2**17
 
 
-def evaluate(model, X, y):
+def evaluate(model, X, y, checked=False):
     """(mean loss, accuracy) of ``model`` on (X, y); accuracy is NaN for regression.
+
+    The data is validated as ``fit`` does (``model.check_data``): rows of X and y that do not
+    match, the wrong number of features, labels the network cannot output or values that are
+    not finite numbers are a ``ValueError`` that says so. ``checked=True`` skips that, for data
+    that already passed it (``fit`` evaluates its checked data after every epoch).
 
     Speed: a large set is evaluated in chunks of rows, so its temporaries stay near a megabyte
     however many rows it has (whole-set temporaries of a deep or wide network run to tens of
@@ -42,6 +47,8 @@ def evaluate(model, X, y):
     rows that was a quarter of fit's time). A set that fits in one chunk is one pass, as
     ``model.loss`` would do; over several chunks the mean differs only by rounding.
     """
+    if not checked:
+        X, y = model.check_data(X, y)
     rows = max(1, EVALUATION_VALUES // sum(model.layer_sizes[1:]))
     if len(X) <= rows:
         return _evaluate_at_once(model, X, y)
@@ -54,6 +61,10 @@ def evaluate(model, X, y):
             correct += int(np.count_nonzero(np.argmax(out, axis=1) == yc))
     accuracy = correct / len(X) if model.task == "classification" else math.nan
     return total_loss / len(X), accuracy
+
+
+def _evaluate_checked(model, X, y):
+    return evaluate(model, X, y, checked=True)
 
 
 def _evaluate_at_once(model, X, y):
@@ -128,7 +139,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
     # Overflow is expected when a learning rate is too large; it is detected and reported below.
     with single_blas_thread(_is_small(model, batch_size)), \
             np.errstate(over="ignore", invalid="ignore", divide="ignore"):
-        evaluate_training_set = _evaluate_at_once if reuse_evaluation else evaluate
+        evaluate_training_set = _evaluate_at_once if reuse_evaluation else _evaluate_checked
         start_loss = evaluate_training_set(model, X, y)[0] if exact else None
         evaluated = reuse_evaluation  # True: the layers hold a forward pass of X, y
         for epoch in range(1, epochs + 1):
@@ -156,7 +167,7 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
                 optimizer.step([model.theta], [model.grad])
 
             if validate:  # before the training set, so its forward pass stays in the layers
-                val_loss, val_accuracy = evaluate(model, X_val, y_val)
+                val_loss, val_accuracy = evaluate(model, X_val, y_val, checked=True)
                 record.val_loss.append(val_loss)
                 if classify:
                     record.val_accuracy.append(val_accuracy)

@@ -128,6 +128,19 @@ def test_standardize_leaves_a_constant_column_finite():
     np.testing.assert_array_equal(Z[:, 0], 0.0)
 
 
+def test_standardize_near_the_float64_limit():
+    # The column sums of 1e308-sized values overflow (it returned NaN everywhere, with warnings):
+    # the statistics are taken on the columns divided by their largest magnitude instead.
+    X_train = np.array([[1.7e308, 1.0], [1.6e308, 3.0], [1.65e308, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Z_train, Z_test = standardize(X_train, [[1.65e308, 5.0]])
+    scaled = X_train / [1.7e308, 3.0]  # the same numbers, a column's scale divided out
+    np.testing.assert_allclose(Z_train, (scaled - scaled.mean(0)) / scaled.std(0), rtol=1e-12)
+    np.testing.assert_allclose(Z_train[:, 0], [np.sqrt(1.5), -np.sqrt(1.5), 0.0], atol=1e-12)
+    np.testing.assert_allclose(Z_test, [[0.0, 3.0 * np.sqrt(1.5)]], atol=1e-12)
+
+
 def test_train_test_split_partitions_the_rows():
     X = np.arange(200.0).reshape(100, 2)
     y = np.arange(100)

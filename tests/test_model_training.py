@@ -614,6 +614,35 @@ def test_evaluate_in_chunks_gives_the_whole_set_loss_and_accuracy(moons200):
     assert accuracy == np.mean(model.predict(X) == y)
 
 
+@pytest.mark.parametrize(("X", "y", "message"), [
+    (np.zeros((10, 2)), np.zeros(7, int), "X has 10 samples but y has 7 labels"),
+    (np.zeros((10, 1)), np.zeros(10, int), "X has 1 feature column"),
+    (np.full((10, 2), np.nan), np.zeros(10, int), "X contains NaN or infinite values"),
+    (np.zeros((10, 2)), np.full(10, 2), "class labels must be between 0 and 1"),
+    (np.zeros((10, 2)), np.full(10, 0.5), "class labels must be whole numbers"),
+    (np.zeros((10, 2), complex), np.zeros(10, int), "X must be real numbers"),
+])
+def test_evaluate_checks_its_data_as_fit_does(X, y, message):
+    # A notebook calls evaluate on a test set of its own: a mismatch is said in words, not a
+    # numpy broadcasting error from inside the loss (as it was for 10 rows against 7 labels).
+    from nn_core import evaluate
+
+    with pytest.raises(ValueError, match=message):
+        evaluate(MLP([2, 4, 2]), X, y)
+
+
+@pytest.mark.parametrize(("analytic", "numeric", "message"), [
+    (np.zeros(3), np.zeros(2), "the analytic gradient has 3 values but the numerical one has 2"),
+    (np.zeros(2, complex), np.zeros(2), "the analytic gradient must be real numbers"),
+    (np.zeros(2), np.array(["a", "b"]), "the numerical gradient must be real numbers"),
+])
+def test_relative_error_says_what_does_not_match(analytic, numeric, message):
+    from nn_core import relative_error
+
+    with pytest.raises(ValueError, match=message):
+        relative_error(analytic, numeric)
+
+
 def test_unknown_history_mode_is_refused(moons200):
     X, y = moons200
     with pytest.raises(ValueError, match="unknown history 'fast'; choose one of: exact, batches"):

@@ -203,7 +203,7 @@ class _Recorder:
         # slope on the negative side is a fixed function of z, so it is computed once, at the
         # end, from the last record's z and a.
         self.learned_slopes = any(layer.param_names for layer in model.hidden_activations())
-        loss, accuracy = evaluate(model, X, y)
+        loss, accuracy = evaluate(model, X, y, checked=True)  # checked by train_and_track
         self.record(0, loss, accuracy)
         self.initial_z = np.stack([z for z, _ in self.last_signals])
         self.initial_negative_slope = negative_slopes(model, self.last_signals)
