@@ -111,10 +111,13 @@ def check_features(X, n_features=None, name="X", expected_by="the network expect
     return X
 
 
-def check_labels(y, n_samples, n_classes, samples="X has"):
+def check_labels(y, n_samples, n_classes, samples="X has", classes=None):
     """Return class labels as int64 indices in [0, n_classes); one-hot rows are accepted.
 
-    ``samples`` words the count mismatch: "X has 2 samples but y has 3 labels"."""
+    ``samples`` words the count mismatch: "X has 2 samples but y has 3 labels"; ``classes``
+    what the labels are for ("for a network with 2 outputs" unless given)."""
+    if classes is None:
+        classes = f"for a network with {n_classes} outputs"
     y = np.asarray(y)
     if y.dtype.kind not in "biuf":
         raise ValueError("class labels must be whole numbers (0, 1, 2, ...)")
@@ -133,8 +136,8 @@ def check_labels(y, n_samples, n_classes, samples="X has"):
         raise ValueError("class labels must be whole numbers (0, 1, 2, ...)")
     if y.size and (y.min() < 0 or y.max() >= n_classes):
         raise ValueError(
-            f"class labels must be between 0 and {n_classes - 1} for a network with "
-            f"{n_classes} outputs, got labels from {y.min():g} to {y.max():g}"
+            f"class labels must be between 0 and {n_classes - 1} {classes}, got labels from "
+            f"{y.min():g} to {y.max():g}"
         )
     return y.astype(np.int64)
 

@@ -5,7 +5,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nn_core._checks import check_number
+from nn_core._checks import check_int, check_labels, check_number, real_array
 
 
 @dataclass
@@ -56,7 +56,11 @@ def cached_signals(model):
 def activity_rate(outputs):
     """(n_units,) fraction of the rows of ``outputs`` (n_samples, n_units) on which each unit's
     output is not exactly 0. A unit is *dead* on those samples when its rate is 0."""
-    return np.mean(np.asarray(outputs) != 0.0, axis=0)
+    outputs = real_array(outputs, "outputs")
+    if outputs.ndim != 2 or len(outputs) == 0:
+        raise ValueError(f"outputs must be a table of at least one sample x units, got shape "
+                         f"{outputs.shape}")
+    return np.mean(outputs != 0.0, axis=0)
 
 
 def weight_gradient_norms(model, X, y):
@@ -73,8 +77,17 @@ def confusion_matrix(y_true, y_pred, n_classes):
     array([[1, 1],
            [0, 1]])
     """
+    n_classes = check_int("n_classes", n_classes, 1)
+    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    if y_true.shape[:1] != y_pred.shape[:1]:
+        raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}: "
+                         f"one prediction per point")
+    # Checked as a network's labels are: -1 would otherwise be counted as the last class.
+    classes = f"for {n_classes} classes"
+    y_true = check_labels(y_true, len(y_true), n_classes, "y_true has", classes)
+    y_pred = check_labels(y_pred, len(y_pred), n_classes, "y_pred has", classes)
     counts = np.zeros((n_classes, n_classes), dtype=np.int64)
-    np.add.at(counts, (np.asarray(y_true), np.asarray(y_pred)), 1)
+    np.add.at(counts, (y_true, y_pred), 1)
     return counts
 
 

@@ -26,12 +26,12 @@ class SoftmaxCrossEntropy:
 
     def forward(self, logits, y, checked=False):
         logits = real_array(logits, "SoftmaxCrossEntropy logits")
+        if not checked and (logits.ndim != 2 or 0 in logits.shape):
+            raise ValueError(f"SoftmaxCrossEntropy logits must be 2-D with at least one sample "
+                             f"and one class (samples x classes), got shape {logits.shape}")
         self.dtype = logits.dtype  # of the gradient: float32 logits get a float32 gradient
         shifted, exps = _shift_by_max(logits, axis=-1, what="SoftmaxCrossEntropy logits")
         if not checked:
-            if shifted.ndim != 2:
-                raise ValueError(f"SoftmaxCrossEntropy logits must be 2-D (samples x classes), got "
-                                 f"shape {shifted.shape}")
             y = check_labels(y, len(shifted), shifted.shape[1], samples="the logits have")
         y = np.asarray(y)
         if y.ndim == 2:
@@ -70,6 +70,9 @@ class MSELoss:
             if y.size != predictions.size:
                 raise ValueError(f"MSELoss: the predictions have shape {predictions.shape} but "
                                  f"the targets have shape {y.shape}")
+            if y.size == 0:
+                raise ValueError("MSELoss needs at least one prediction: the mean of none is "
+                                 "undefined")
         predictions = np.asarray(predictions)
         # The difference in the predictions' precision (float64 targets would turn a float32
         # network's whole backward pass into float64); the mean in float64 or wider.

@@ -11,6 +11,8 @@ from nn_core import (
     DATASETS,
     MLP,
     Dense,
+    activity_rate,
+    confusion_matrix,
     layer_stats,
     make_dataset,
     standardize,
@@ -346,3 +348,33 @@ def test_update_ratio_is_the_weight_change_relative_to_the_weights():
     assert ratios[1] == pytest.approx(1.0)  # all of it moved
     before[1][...] = 0.0
     assert np.isnan(update_ratios(before, model.dense_layers())[1])
+
+
+# --- confusion_matrix and activity_rate --------------------------------------------------------
+def test_confusion_matrix_of_no_points_is_zeros():
+    assert confusion_matrix([], [], 2).tolist() == [[0, 0], [0, 0]]
+
+
+@pytest.mark.parametrize(("y_true", "y_pred", "n_classes", "message"), [
+    # -1 was counted as the last class, and one prediction for two points was broadcast.
+    ([0, -1], [0, 1], 2, "class labels must be between 0 and 1 for 2 classes, got labels from -1"),
+    ([0, 1], [0], 2, "y_true has 2 labels but y_pred has 1"),
+    ([0, 2], [0, 1], 2, "between 0 and 1 for 2 classes, got labels from 0 to 2"),
+    ([0.5, 1], [0, 1], 2, "class labels must be whole numbers"),
+    ([0, 1], [0, 1], 0, "n_classes must be at least 1"),
+])
+def test_confusion_matrix_refuses_labels_it_cannot_count(y_true, y_pred, n_classes, message):
+    with pytest.raises(ValueError, match=message):
+        confusion_matrix(np.array(y_true), np.array(y_pred), n_classes)
+
+
+@pytest.mark.parametrize(("outputs", "message"), [
+    (np.zeros((0, 3)), r"at least one sample x units, got shape \(0, 3\)"),  # was a warning, NaN
+    (np.zeros(3), r"got shape \(3,\)"),
+    (np.array([["a"]]), "outputs must be real numbers, got text"),
+])
+def test_activity_rate_refuses_what_is_not_a_table_of_outputs(outputs, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=message):
+            activity_rate(outputs)

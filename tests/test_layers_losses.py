@@ -340,11 +340,24 @@ def test_integers_booleans_and_extended_precision_are_real_numbers():
     (np.zeros((2, 3)), [0.5, 1], "class labels must be whole numbers"),
     (np.zeros((2, 3)), ["a", "b"], "class labels must be whole numbers"),
     (np.zeros((2, 3)), [[0, 1, 1], [1, 0, 0]], "one-hot labels must have exactly one 1 per row"),
-    (np.zeros(3), [0], r"SoftmaxCrossEntropy logits must be 2-D \(samples x classes\), got shape"),
+    (np.zeros(3), [0], r"SoftmaxCrossEntropy logits must be 2-D with at least one sample and "
+                       r"one class \(samples x classes\), got shape \(3,\)"),
+    # An empty batch was a "divide" warning and a NaN loss; no classes, a numpy error.
+    (np.zeros((0, 3)), [], r"at least one sample and one class .*got shape \(0, 3\)"),
+    (np.zeros((2, 0)), [0, 0], r"got shape \(2, 0\)"),
 ])
 def test_cross_entropy_refuses_bad_labels_with_what_is_wrong(logits, y, phrase):
-    with pytest.raises(ValueError, match=phrase):
-        SoftmaxCrossEntropy().forward(logits, y)
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=phrase):
+            SoftmaxCrossEntropy().forward(logits, y)
+
+
+def test_mse_of_no_predictions_is_refused():
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was "mean of empty slice" and a NaN loss
+        with pytest.raises(ValueError, match="MSELoss needs at least one prediction"):
+            MSELoss().forward(np.zeros((0, 1)), [])
 
 
 def test_mse_refuses_targets_of_another_size():
