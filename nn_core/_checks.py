@@ -200,7 +200,8 @@ def parameter(name):
             raise ValueError(
                 f"{type(layer).__name__}.{name} has shape {current.shape}, got shape "
                 f"{new.shape}: a parameter keeps its shape (its values are copied in place, "
-                f"so a model's flat buffer stays connected); build a new layer for a new shape"
+                f"so a model's flat buffer stays connected); build a new {type(layer).__name__} "
+                f"for a new shape"
             )
         if not np.isfinite(new).all():
             raise ValueError(f"{type(layer).__name__}.{name} must be finite: the new values "
@@ -210,6 +211,15 @@ def parameter(name):
         np.copyto(current, new)
 
     return property(operator.attrgetter(slot), assign, doc=f"the layer's {name} array")
+
+
+def check_forward_done(obj, kept):
+    """Refuse a backward pass before any forward pass: ``kept`` is what forward stored for it
+    (still the class's None), and without it numpy would only say that None has no ``.T``."""
+    if kept is None:
+        raise RuntimeError(f"{type(obj).__name__}.backward needs a forward pass first: backward "
+                           f"uses what forward kept (for a whole network: net.loss(X, y), then "
+                           f"net.backward())")
 
 
 def bind_parameter(layer, name, array):

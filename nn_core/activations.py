@@ -21,7 +21,13 @@ import math
 import numpy as np
 from scipy.special import erf
 
-from nn_core._checks import check_choice, check_number, parameter, real_array
+from nn_core._checks import (
+    check_choice,
+    check_forward_done,
+    check_number,
+    parameter,
+    real_array,
+)
 
 # Past |z| = 746, exp(-|z|) is 0 in float64, so clipping there changes no result but avoids
 # overflow in products such as beta * x for x near 1e308.
@@ -103,6 +109,7 @@ class Activation:
     # Parameters with gradients, by attribute name (see PReLU); empty for fixed functions.
     param_names = ()
     grad_names = ()
+    x = y = None  # the last forward pass's input and output, which backward needs
 
     def forward(self, x):
         # Lists and Python numbers too; float dtypes are kept, integers become float64.
@@ -111,6 +118,7 @@ class Activation:
         return self.y
 
     def backward(self, dout):
+        check_forward_done(self, self.x)
         return real_array(dout, f"{self.name} upstream gradient") * self.slope(self.x, self.y)
 
     def derivative(self, x):
@@ -220,6 +228,7 @@ class ReLU(Activation):
 
     def backward(self, dout):
         # Same as dout * slope(x), with a boolean mask instead of a float one: the hot path.
+        check_forward_done(self, self.x)
         return real_array(dout, "relu upstream gradient") * (self.x > 0)
 
 
@@ -329,6 +338,7 @@ class PReLU(Activation):
         return np.where(x > 0, 1.0, self.alpha[0])
 
     def backward(self, dout):
+        check_forward_done(self, self.x)
         dout = real_array(dout, "prelu upstream gradient")
         # Written into the existing array: it may be a view into a model's gradient buffer.
         self.dalpha[0] = np.sum(dout * np.minimum(self.x, 0.0))

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from nn_core._checks import check_int, real_array
+from nn_core._checks import check_int, check_number, real_array
 
 # A check costs two forward passes per checked parameter, each about rows x parameters
 # multiply-adds, in extended precision (~10 ns each on the 2-core development machine, see
@@ -35,7 +35,13 @@ def numerical_gradient(f, x, eps=1e-6, indices=None):
     ``x`` is perturbed in place and restored, so it may be a parameter array inside a model.
     The step actually taken, (x + eps) - (x - eps) as stored in float64, is what we divide by.
     """
+    if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
+        raise ValueError("x must be a float array (it is perturbed in place, so a list or an "
+                         "integer array cannot take the steps)")
+    eps = check_number("eps", eps, 0.0, 1.0, low_open=True)
     flat_x = x.reshape(-1)
+    if indices is not None:
+        indices = [check_int("index", i, 0, flat_x.size - 1) for i in indices]
     positions = range(flat_x.size) if indices is None else indices
     grad = np.zeros(len(positions), dtype=np.float64)
     for k, i in enumerate(positions):

@@ -9,7 +9,7 @@
 
 import math
 
-from nn_core._checks import check_choice, check_number
+from nn_core._checks import check_choice, check_int, check_number
 
 _STD = {
     "normal_0.01": lambda n_in, n_out: 0.01,
@@ -24,7 +24,7 @@ INITIALIZERS = tuple(_STD)
 def init_std(name, n_in, n_out):
     """The standard deviation the named scheme uses for an (n_in x n_out) weight matrix."""
     check_choice("initialisation", name, INITIALIZERS)
-    return _STD[name](n_in, n_out)
+    return _STD[name](check_int("n_in", n_in, 1), check_int("n_out", n_out, 1))
 
 
 def init_weights(name, n_in, n_out, rng, gain=1.0):

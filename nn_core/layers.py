@@ -8,7 +8,13 @@ update every parameter with a handful of vector operations. For the same reason 
 
 import numpy as np
 
-from nn_core._checks import check_int, check_parameter_count, parameter, real_array
+from nn_core._checks import (
+    check_forward_done,
+    check_int,
+    check_parameter_count,
+    parameter,
+    real_array,
+)
 from nn_core.initializers import init_weights
 
 
@@ -22,6 +28,7 @@ class Dense:
     param_names = ("W", "b")
     grad_names = ("dW", "db")
     W, b, dW, db = parameter("W"), parameter("b"), parameter("dW"), parameter("db")
+    x = None  # the last forward pass's input, which backward needs
 
     def __init__(self, n_in, n_out, init="he", rng=None, gain=1.0):
         n_in = check_int("n_in", n_in, 1)
@@ -43,6 +50,7 @@ class Dense:
         return out
 
     def backward(self, dout):
+        check_forward_done(self, self.x)
         np.matmul(self.x.T, dout, out=self.dW)
         # The sum over the batch as the product 1^T g: a BLAS call, twice as fast as a
         # reduction along the batch axis for the small batches of training.
@@ -73,6 +81,8 @@ class Maxout:
     grad_names = ("dW", "db")
     W, b, dW, db = parameter("W"), parameter("b"), parameter("dW"), parameter("db")
 
+    x = None  # the last forward pass's input, which backward needs
+
     def __init__(self, n_in, n_out, pieces=2, init="he", rng=None):
         n_in = check_int("n_in", n_in, 1)
         n_out = check_int("n_out", n_out, 1)
@@ -94,6 +104,7 @@ class Maxout:
         return np.take_along_axis(z, self.winner[:, :, None], axis=2)[:, :, 0]
 
     def backward(self, dout):
+        check_forward_done(self, self.x)
         dz = np.zeros((len(dout), self.n_out, self.pieces))
         np.put_along_axis(dz, self.winner[:, :, None], dout[:, :, None], axis=2)
         dz = dz.reshape(len(dout), self.n_out * self.pieces)

@@ -6,7 +6,7 @@
 
 import numpy as np
 
-from nn_core._checks import check_labels, real_array
+from nn_core._checks import check_forward_done, check_labels, real_array
 from nn_core.activations import _shift_by_max
 
 
@@ -18,6 +18,8 @@ class SoftmaxCrossEntropy:
     ``y`` holds class indices, or one-hot rows. The loss is computed in float64 (or wider)
     whatever the logits' precision; the gradient comes back in the logits' own dtype.
     """
+
+    y = None  # the last forward pass's labels (with its exps and sums), which backward needs
 
     def __init__(self):
         # Where each of the N rows starts in the flattened N x K logits, and a vector of K
@@ -52,6 +54,7 @@ class SoftmaxCrossEntropy:
         return (np.log(self.sums).sum() - shifted.reshape(-1)[self.true_class].sum()) / n
 
     def backward(self):
+        check_forward_done(self, self.y)
         n = len(self.y)
         dlogits = self.exps / (n * self.sums[:, None])  # softmax(z) / N
         dlogits.reshape(-1)[self.true_class] -= 1.0 / n
@@ -62,6 +65,8 @@ class MSELoss:
     """L = (1/(N K)) sum_n sum_k (p_nk - y_nk)^2; dL/dp = 2 (p - y) / (N K).
 
     The mean is taken in float64 (or wider); the gradient has the predictions' dtype."""
+
+    diff = None  # the last forward pass's p - y, which backward needs
 
     def forward(self, predictions, y, checked=False):
         if not checked:
@@ -81,4 +86,5 @@ class MSELoss:
         return np.mean(self.diff * self.diff, dtype=np.result_type(self.diff, np.float64))
 
     def backward(self):
+        check_forward_done(self, self.diff)
         return (2.0 / self.diff.size) * self.diff

@@ -12,6 +12,7 @@ from nn_core._checks import (
     check_number,
     check_parameter_count,
     check_targets,
+    parameter,
 )
 from nn_core.activations import ACTIVATIONS, get_activation, softmax
 from nn_core.initializers import INITIALIZERS
@@ -51,6 +52,11 @@ class MLP:
     >>> net.predict_proba(X).sum(axis=1)
     array([1., 1.])
     """
+
+    # Assigning ``net.theta = values`` copies them into the buffer the layers see (a plain
+    # attribute would be swapped for an array no layer uses, and training would then update it
+    # while the network stayed as it was).
+    theta, grad = parameter("theta"), parameter("grad")
 
     def __init__(self, layer_sizes, activation="relu", init="he", seed=0, task="classification",
                  gain=1.0, hidden_bias=0.0, dtype="float64"):

@@ -118,6 +118,15 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
     """
     keep_freed_memory_for_reuse()
     X, y = model.check_data(X, y)
+    if (X_val is None) != (y_val is None):
+        raise ValueError("X_val and y_val go together: give both for a validation set, or "
+                         "neither")
+    if not callable(getattr(optimizer, "step", None)):
+        raise ValueError(f"optimizer must be an nn_core optimizer such as nn_core.Adam(0.01), "
+                         f"got {type(optimizer).__name__}")
+    if callback is not None and not callable(callback):
+        raise ValueError(f"callback must be a function callback(epoch, history, model), got "
+                         f"{type(callback).__name__}")
     validate = X_val is not None
     if validate:
         X_val, y_val = model.check_data(X_val, y_val)

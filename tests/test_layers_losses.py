@@ -13,6 +13,7 @@ from nn_core import (
     Maxout,
     MSELoss,
     SoftmaxCrossEntropy,
+    get_activation,
     init_std,
     log_softmax,
     numerical_gradient,
@@ -364,3 +365,45 @@ def test_mse_refuses_targets_of_another_size():
     with pytest.raises(ValueError, match=r"MSELoss: the predictions have shape \(2, 1\) but the "
                                          r"targets have shape \(3,\)"):
         MSELoss().forward(np.zeros((2, 1)), [1.0, 2.0, 3.0])
+
+
+# --- a backward pass before any forward pass ---------------------------------------------------
+@pytest.mark.parametrize("make", [
+    lambda: (Dense(2, 3, rng=0), np.zeros((1, 3))),
+    lambda: (Maxout(2, 3, rng=0), np.zeros((1, 3))),
+    lambda: (get_activation("tanh"), np.zeros((1, 3))),
+    lambda: (get_activation("relu"), np.zeros((1, 3))),  # its own backward (a boolean mask)
+    lambda: (get_activation("prelu"), np.zeros((1, 3))),  # its own backward (dalpha too)
+])
+def test_backward_before_forward_says_so(make):
+    # A student's first try in a notebook: numpy used to answer that None has no attribute 'T'.
+    layer, dout = make()
+    with pytest.raises(RuntimeError, match=f"{type(layer).__name__}.backward needs a forward "
+                                           f"pass first"):
+        layer.backward(dout)
+
+
+@pytest.mark.parametrize("loss", [SoftmaxCrossEntropy(), MSELoss()])
+def test_a_loss_backward_before_its_forward_says_so(loss):
+    with pytest.raises(RuntimeError, match=r"needs a forward pass first.*net\.loss\(X, y\), "
+                                           r"then net\.backward\(\)"):
+        loss.backward()
+
+
+def test_init_std_refuses_an_empty_layer():
+    with pytest.raises(ValueError, match="n_in must be at least 1, got 0"):  # was ZeroDivision
+        init_std("he", 0, 3)
+
+
+@pytest.mark.parametrize(("x", "kwargs", "message"), [
+    (np.zeros(3), {"eps": 0.0}, "eps must be"),  # was 0 / 0: NaN and a warning
+    (np.zeros(3), {"eps": math.nan}, "eps must be a finite number"),
+    (np.zeros(3, dtype=int), {}, "x must be a float array"),  # x + eps was cut back to 0
+    ([0.0, 1.0], {}, "x must be a float array"),
+    (np.zeros(3), {"indices": [5]}, "index must be between 0 and 2, got 5"),
+])
+def test_numerical_gradient_refuses_steps_it_cannot_take(x, kwargs, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        with pytest.raises(ValueError, match=message):
+            numerical_gradient(lambda: 0.0, x, **kwargs)

@@ -714,3 +714,30 @@ def test_a_single_threaded_process_is_never_toggled(moons200, monkeypatch):
         monkeypatch.setattr(type(blas), "limit", lambda *a, **kw: pytest.fail("toggled"))
         fit(MLP([2, 8, 2]), X, y, Adam(), epochs=2)
         assert blas_threads() == 1
+
+
+def test_assigning_theta_copies_into_the_buffer_the_layers_use():
+    # A plain attribute was swapped for the new array: the layers kept the old buffer, so the
+    # network did not change, and fit then updated an array that no layer reads.
+    model = MLP([2, 3, 2], seed=0)
+    buffer = model.theta
+    model.theta = np.arange(model.n_parameters, dtype=float)
+    assert model.theta is buffer
+    np.testing.assert_array_equal(model.layers[0].W.ravel(), np.arange(6.0))
+    with pytest.raises(ValueError, match=r"MLP.theta has shape \(17,\), got shape \(3,\).*build "
+                                         r"a new MLP for a new shape"):
+        model.theta = np.zeros(3)
+    with pytest.raises(ValueError, match="MLP.grad must be finite"):
+        model.grad = np.full(model.n_parameters, np.nan)
+
+
+@pytest.mark.parametrize(("kwargs", "message"), [
+    ({"y_val": np.zeros(10, int)}, "X_val and y_val go together"),  # y_val was ignored
+    ({"X_val": np.zeros((10, 2))}, "X_val and y_val go together"),
+    ({"optimizer": None}, "optimizer must be an nn_core optimizer such as nn_core.Adam"),
+    ({"callback": 3}, "callback must be a function callback"),  # failed after the first epoch
+])
+def test_fit_refuses_arguments_it_cannot_use(kwargs, message):
+    arguments = {"optimizer": Adam(0.01), **kwargs}
+    with pytest.raises(ValueError, match=message):
+        fit(MLP([2, 4, 2]), np.zeros((10, 2)), np.zeros(10, int), epochs=1, **arguments)
