@@ -23,7 +23,7 @@ def expect_projector_type(page) -> None:
     # Retried rather than read once: the style sits in Streamlit's event container, which the
     # browser may draw a moment after the headings (a one-shot read failed once in CI with 16px
     # on a fresh server's first visit, while every element above was already there).
-    expect(page.locator("html")).to_have_css("font-size", "20px", timeout=10_000)
+    expect(page.locator("html")).to_have_css("font-size", "20px")
 
 
 def test_a_deep_link_is_a_fresh_servers_first_visit(browser) -> None:

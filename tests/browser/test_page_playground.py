@@ -139,7 +139,7 @@ def test_chinese_projector_and_phone_screenshots(app_url, page, browser):
     page.wait_for_function(
         "() => parseFloat(getComputedStyle("
         "document.querySelector(\"[data-testid='stCaptionContainer']\")).fontSize) >= 18",
-        timeout=10_000)
+        timeout=20_000)  # as expect() waits in this suite (conftest)
     screenshot(page, "playground_projector", full_page=False)
 
     phone = browser.new_context(viewport={"width": 390, "height": 844}, user_agent=PHONE_AGENT,
