@@ -1,5 +1,7 @@
 """The multilayer perceptron: a list of layers, forward in order, backward in reverse."""
 
+import math
+
 import numpy as np
 
 from nn_core._checks import (
@@ -83,22 +85,39 @@ class MLP:
 
     def _pack_parameters(self):
         """Move every parameter and gradient into one flat buffer and rebind the layers to views."""
-        arrays = [(layer, p, g) for layer in self.layers
-                  for p, g in zip(layer.param_names, layer.grad_names)]
-        sizes = [getattr(layer, p).size for layer, p, _ in arrays]
+        slots = self._parameter_slots()
+        sizes = [getattr(layer, p).size for layer, p, _ in slots]
         self.theta = np.empty(sum(sizes), self.dtype)
         self.grad = np.zeros(sum(sizes), self.dtype)
         # True where theta holds a Dense weight: only those get L1/L2 penalties.
         self.weight_mask = np.zeros(sum(sizes), dtype=bool)
         start = 0
-        for (layer, p, g), size in zip(arrays, sizes):
-            value = getattr(layer, p)
-            view = self.theta[start:start + size].reshape(value.shape)
-            view[...] = value
-            bind_parameter(layer, p, view)
-            bind_parameter(layer, g, self.grad[start:start + size].reshape(value.shape))
+        for (layer, p, _), size in zip(slots, sizes):
+            self.theta[start:start + size] = getattr(layer, p).ravel()
             self.weight_mask[start:start + size] = isinstance(layer, Dense) and p == "W"
             start += size
+        self._bind_views()
+
+    def _parameter_slots(self):
+        return [(layer, p, g) for layer in self.layers
+                for p, g in zip(layer.param_names, layer.grad_names)]
+
+    def _bind_views(self):
+        """Make every layer's parameters and gradients views into ``theta`` and ``grad``."""
+        start = 0
+        for layer, p, g in self._parameter_slots():
+            shape = getattr(layer, p).shape
+            size = math.prod(shape)
+            bind_parameter(layer, p, self.theta[start:start + size].reshape(shape))
+            bind_parameter(layer, g, self.grad[start:start + size].reshape(shape))
+            start += size
+
+    def __setstate__(self, state):
+        # pickle and copy.deepcopy copy every array on its own, views too: the copied layers
+        # would hold arrays of their own that the optimiser, which updates theta, never reaches
+        # (a deep copy trained without learning anything). So the views are made again.
+        self.__dict__.update(state)
+        self._bind_views()
 
     # --- the public boundary: inputs are checked here -------------------------------------
     def forward(self, X, checked=False):

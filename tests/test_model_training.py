@@ -2,7 +2,9 @@
 callbacks, penalties, validation, determinism), input validation, and training quality against
 scikit-learn's MLPClassifier on the same data."""
 
+import copy
 import math
+import pickle
 import time
 import warnings
 
@@ -741,3 +743,21 @@ def test_fit_refuses_arguments_it_cannot_use(kwargs, message):
     arguments = {"optimizer": Adam(0.01), **kwargs}
     with pytest.raises(ValueError, match=message):
         fit(MLP([2, 4, 2]), np.zeros((10, 2)), np.zeros(10, int), epochs=1, **arguments)
+
+
+@pytest.mark.parametrize("duplicate", [copy.deepcopy, lambda m: pickle.loads(pickle.dumps(m))],
+                         ids=["deepcopy", "pickle"])
+def test_a_copied_network_trains_like_the_original(moons200, duplicate):
+    # A copy made every array anew, views too: the copy's layers held arrays of their own that
+    # the optimiser (it updates theta) never reached, and the copy trained without learning
+    # (accuracy 0.685 after 30 epochs, as before the first).
+    X, y = moons200
+    original = MLP([2, 8, 2], ["prelu"], seed=0)
+    before = original.theta.copy()
+    twin = duplicate(original)
+    assert np.shares_memory(twin.theta, twin.layers[0].W)
+    assert np.shares_memory(twin.grad, twin.layers[1].dalpha)
+    trained = fit(twin, X, y, Adam(0.05), epochs=30)
+    np.testing.assert_array_equal(original.theta, before)  # the original is left as it was
+    assert trained == fit(original, X, y, Adam(0.05), epochs=30)
+    np.testing.assert_array_equal(twin.theta, original.theta)
