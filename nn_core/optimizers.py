@@ -12,6 +12,16 @@ import numpy as np
 from nn_core._checks import check_choice, check_number
 
 
+def _check_same_parameters(optimizer, params, state):
+    """A stateful optimiser keeps running values per parameter array: refuse other arrays (a
+    second network) instead of applying the first network's velocity or moments to them, or
+    failing inside numpy on their shapes."""
+    if len(params) != len(state) or any(p is not q for p, q in zip(params, state, strict=True)):
+        raise ValueError(f"this {type(optimizer).__name__} optimiser has already trained other "
+                         f"parameters (another network), and its running values belong to "
+                         f"them: give each network its own, e.g. {optimizer!r}")
+
+
 class SGD:
     """Stochastic gradient descent with (heavy-ball) momentum:
     v <- momentum * v - lr * g;  theta <- theta + v.  With momentum 0: theta <- theta - lr * g.
@@ -20,7 +30,7 @@ class SGD:
     def __init__(self, lr=0.01, momentum=0.0):
         self.lr = check_number("learning rate", lr, 0.0, 1e6, low_open=True)
         self.momentum = check_number("momentum", momentum, 0.0, 1.0, high_open=True)
-        self.velocity = None
+        self.velocity = self.trained = None
 
     def step(self, params, grads):
         if self.momentum == 0.0:
@@ -29,6 +39,8 @@ class SGD:
             return
         if self.velocity is None:
             self.velocity = [np.zeros_like(p) for p in params]
+            self.trained = list(params)  # the arrays the velocity belongs to
+        _check_same_parameters(self, params, self.trained)
         for p, g, v in zip(params, grads, self.velocity):
             v *= self.momentum
             v -= self.lr * g
@@ -52,13 +64,15 @@ class Adam:
         self.beta2 = check_number("beta2", beta2, 0.0, 1.0, high_open=True)
         self.eps = check_number("eps", eps, 0.0, 1.0, low_open=True)
         self.t = 0
-        self.m = self.v = self.scratch = None
+        self.m = self.v = self.scratch = self.trained = None
 
     def step(self, params, grads):
         if self.m is None:
             self.m = [np.zeros_like(p) for p in params]
             self.v = [np.zeros_like(p) for p in params]
             self.scratch = [np.empty_like(p) for p in params]
+            self.trained = list(params)  # the arrays the moments belong to
+        _check_same_parameters(self, params, self.trained)
         self.t += 1
         correction2 = math.sqrt(1.0 - self.beta2 ** self.t)
         step_size = self.lr * correction2 / (1.0 - self.beta1 ** self.t)

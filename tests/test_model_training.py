@@ -761,3 +761,25 @@ def test_a_copied_network_trains_like_the_original(moons200, duplicate):
     np.testing.assert_array_equal(original.theta, before)  # the original is left as it was
     assert trained == fit(original, X, y, Adam(0.05), epochs=30)
     np.testing.assert_array_equal(twin.theta, original.theta)
+
+
+@pytest.mark.parametrize("make", [lambda: Adam(0.01), lambda: SGD(0.1, momentum=0.9)],
+                         ids=["adam", "momentum"])
+def test_an_optimiser_with_running_values_trains_one_network(moons200, make):
+    # Its moments (or velocity) belong to the arrays it first stepped: a second network got
+    # them applied (same size) or a numpy broadcasting error (another size).
+    X, y = moons200
+    optimizer, model = make(), MLP([2, 4, 2])
+    fit(model, X, y, optimizer, epochs=2)
+    fit(model, X, y, optimizer, epochs=2)  # going on with the same network is fine
+    for other in (MLP([2, 4, 2]), MLP([2, 8, 2])):
+        with pytest.raises(ValueError, match=r"has already trained other parameters \(another "
+                                             r"network\).*give each network its own"):
+            fit(other, X, y, optimizer, epochs=1)
+
+
+def test_plain_sgd_keeps_nothing_and_may_train_any_network(moons200):
+    X, y = moons200
+    sgd = SGD(0.1)
+    fit(MLP([2, 4, 2]), X, y, sgd, epochs=1)
+    assert not fit(MLP([2, 8, 2]), X, y, sgd, epochs=1).diverged
