@@ -1,5 +1,6 @@
 """The multilayer perceptron: a list of layers, forward in order, backward in reverse."""
 
+import copy
 import math
 
 import numpy as np
@@ -33,10 +34,12 @@ class MLP:
 
     ``layer_sizes`` such as ``[2, 16, 16, 2]`` gives input width, hidden widths, output width.
     ``activation`` is one name for every hidden layer or a list with one name (or layer object)
-    per hidden layer. Classification ends in softmax + cross-entropy; regression in a linear
-    output with mean squared error. Weights are drawn by ``init`` (times ``gain``) from
-    ``seed``; every hidden layer's bias starts at ``hidden_bias`` (0 by default; a negative
-    bias switches ReLU units off at birth), the output bias at 0.
+    per hidden layer; a layer object given for several layers is copied for each after the
+    first, since every layer keeps its own forward pass for backward. Classification ends in
+    softmax + cross-entropy; regression in a linear output with mean squared error. Weights
+    are drawn by ``init`` (times ``gain``) from ``seed``; every hidden layer's bias starts at
+    ``hidden_bias`` (0 by default; a negative bias switches ReLU units off at birth), the
+    output bias at 0.
 
     All parameters live in one flat array ``theta`` and all gradients in one flat array
     ``grad``; each layer's ``W``, ``b`` (and PReLU's ``alpha``) are views into them. Nothing
@@ -256,9 +259,18 @@ def _per_hidden_layer(activation, n_hidden):
             f"got {len(activation)} activations for {n_hidden} hidden layers: give one name, "
             f"or one per hidden layer"
         )
+    layers, seen = [], set()
     for act in activation:
         if isinstance(act, str):
             check_choice("activation", act, list(ACTIVATIONS))
         elif not hasattr(act, "forward"):
             raise ValueError(f"activation must be a name or a layer, got {act!r}")
-    return list(activation)
+        elif id(act) in seen:
+            # A layer keeps its own forward pass for backward (and PReLU its own alpha): one
+            # object in two places would hand the first layer the second one's inputs, and
+            # its gradient would be wrong. Each later place gets a copy of its own.
+            act = copy.deepcopy(act)
+        else:
+            seen.add(id(act))
+        layers.append(act)
+    return layers

@@ -783,3 +783,18 @@ def test_plain_sgd_keeps_nothing_and_may_train_any_network(moons200):
     sgd = SGD(0.1)
     fit(MLP([2, 4, 2]), X, y, sgd, epochs=1)
     assert not fit(MLP([2, 8, 2]), X, y, sgd, epochs=1).diverged
+
+
+@pytest.mark.parametrize("shared", [
+    lambda: get_activation("tanh"),  # one object for every hidden layer
+    lambda: [get_activation("tanh")] * 2,  # the same object twice in the list
+    lambda: get_activation("prelu"),  # with a parameter: each layer its own alpha
+], ids=["one-for-all", "twice-in-list", "prelu"])
+def test_one_activation_object_for_several_layers_gives_right_gradients(moons200, shared):
+    # The layers shared one object, so the first layer's backward used the second one's
+    # inputs: a gradient check error of 1.6, i.e. wrong gradients, with no warning.
+    X, y = moons200
+    model = MLP([2, 4, 4, 2], shared(), seed=1)
+    first, second = model.hidden_activations()
+    assert first is not second
+    assert gradient_check(model, X[:20], y[:20]) < 1e-7
