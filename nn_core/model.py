@@ -34,12 +34,12 @@ class MLP:
 
     ``layer_sizes`` such as ``[2, 16, 16, 2]`` gives input width, hidden widths, output width.
     ``activation`` is one name for every hidden layer or a list with one name (or layer object)
-    per hidden layer; a layer object given for several layers is copied for each after the
-    first, since every layer keeps its own forward pass for backward. Classification ends in
-    softmax + cross-entropy; regression in a linear output with mean squared error. Weights
-    are drawn by ``init`` (times ``gain``) from ``seed``; every hidden layer's bias starts at
-    ``hidden_bias`` (0 by default; a negative bias switches ReLU units off at birth), the
-    output bias at 0.
+    per hidden layer; a layer object given for several layers (or already in another network)
+    is copied for each place after the first, since every layer keeps its own forward pass for
+    backward. Classification ends in softmax + cross-entropy; regression in a linear output
+    with mean squared error. Weights are drawn by ``init`` (times ``gain``) from ``seed``;
+    every hidden layer's bias starts at ``hidden_bias`` (0 by default; a negative bias switches
+    ReLU units off at birth), the output bias at 0.
 
     All parameters live in one flat array ``theta`` and all gradients in one flat array
     ``grad``; each layer's ``W``, ``b`` (and PReLU's ``alpha``) are views into them. Nothing
@@ -262,15 +262,17 @@ def _per_hidden_layer(activation, n_hidden):
     layers, seen = [], set()
     for act in activation:
         if isinstance(act, str):
-            check_choice("activation", act, list(ACTIVATIONS))
-        elif not hasattr(act, "forward"):
+            layers.append(check_choice("activation", act, list(ACTIVATIONS)))
+            continue
+        if not hasattr(act, "forward"):
             raise ValueError(f"activation must be a name or a layer, got {act!r}")
-        elif id(act) in seen:
-            # A layer keeps its own forward pass for backward (and PReLU its own alpha): one
-            # object in two places would hand the first layer the second one's inputs, and
-            # its gradient would be wrong. Each later place gets a copy of its own.
+        if id(act) in seen or getattr(act, "_in_a_network", False):
+            # A layer keeps its own forward pass for backward (and PReLU its own alpha, a view
+            # into its network's buffer): one object in two places would hand the first layer
+            # the second one's inputs, or another network's alpha. Each later place, and a
+            # network after the first, gets a copy of its own.
             act = copy.deepcopy(act)
-        else:
-            seen.add(id(act))
+        seen.add(id(act))
+        act._in_a_network = True
         layers.append(act)
     return layers

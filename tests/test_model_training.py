@@ -798,3 +798,17 @@ def test_one_activation_object_for_several_layers_gives_right_gradients(moons200
     first, second = model.hidden_activations()
     assert first is not second
     assert gradient_check(model, X[:20], y[:20]) < 1e-7
+
+
+def test_a_prelu_object_in_a_second_network_is_that_networks_own(moons200):
+    # Packing the second network rebound the PReLU's alpha to a view into *its* buffer, so the
+    # first network's layer then read and trained the second network's alpha.
+    X, y = moons200
+    prelu = get_activation("prelu")
+    first = MLP([2, 4, 2], [prelu], seed=0)
+    second = MLP([2, 4, 2], [prelu], seed=0)
+    assert first.layers[1] is prelu and second.layers[1] is not prelu
+    assert np.shares_memory(first.theta, prelu.alpha)
+    fit(second, X, y, Adam(0.05), epochs=5)
+    assert gradient_check(first, X[:20], y[:20]) < 1e-7
+    np.testing.assert_array_equal(prelu.alpha, [0.25])  # untouched by the second's training
