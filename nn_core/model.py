@@ -259,20 +259,19 @@ def _per_hidden_layer(activation, n_hidden):
             f"got {len(activation)} activations for {n_hidden} hidden layers: give one name, "
             f"or one per hidden layer"
         )
-    layers, seen = [], set()
+    layers = []
     for act in activation:
         if isinstance(act, str):
             layers.append(check_choice("activation", act, list(ACTIVATIONS)))
             continue
         if not hasattr(act, "forward"):
             raise ValueError(f"activation must be a name or a layer, got {act!r}")
-        if id(act) in seen or getattr(act, "_in_a_network", False):
+        if getattr(act, "_in_a_network", False):
             # A layer keeps its own forward pass for backward (and PReLU its own alpha, a view
             # into its network's buffer): one object in two places would hand the first layer
-            # the second one's inputs, or another network's alpha. Each later place, and a
-            # network after the first, gets a copy of its own.
+            # the second one's inputs, or another network's alpha. Each later place, in this
+            # network (the flag is set just below) or another, gets a copy of its own.
             act = copy.deepcopy(act)
-        seen.add(id(act))
         act._in_a_network = True
         layers.append(act)
     return layers
