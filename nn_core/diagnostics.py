@@ -78,7 +78,7 @@ def confusion_matrix(y_true, y_pred, n_classes):
            [0, 1]])
     """
     n_classes = check_int("n_classes", n_classes, 1)
-    y_true, y_pred = np.asarray(y_true), np.asarray(y_pred)
+    y_true, y_pred = np.atleast_1d(y_true, y_pred)  # one point may come as two numbers
     if y_true.shape[:1] != y_pred.shape[:1]:
         raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}: "
                          f"one prediction per point")

@@ -355,6 +355,11 @@ def test_confusion_matrix_of_no_points_is_zeros():
     assert confusion_matrix([], [], 2).tolist() == [[0, 0], [0, 0]]
 
 
+def test_confusion_matrix_of_one_point_given_as_numbers():
+    # As before its labels were checked (the check first raised len() of an unsized object).
+    assert confusion_matrix(0, 1, 2).tolist() == [[0, 1], [0, 0]]
+
+
 @pytest.mark.parametrize(("y_true", "y_pred", "n_classes", "message"), [
     # -1 was counted as the last class, and one prediction for two points was broadcast.
     ([0, -1], [0, 1], 2, "class labels must be between 0 and 1 for 2 classes, got labels from -1"),
