@@ -422,19 +422,34 @@ def test_collapsed_tanh_learns_nothing_anywhere():
     assert trace.loss[-1] == pytest.approx(trace.loss[0], abs=1e-6)
 
 
-@pytest.mark.parametrize("seed", range(5))
-def test_saturated_tanh_blows_its_first_layers_away_then_they_stop(seed):
-    # std 1.0: the gradient explodes towards the input (the profile says so), so the first step
-    # moves the first layer by far more than the last (a factor 90-270 over seeds 0-9);
-    # saturated further, it then slows down. Those later steps jump about from one step to the
-    # next (units flip between +1 and -1; the last one alone ranged from 1.4x to 23x below the
-    # first over seeds 0-9, and moved with the BLAS's rounding), so the median of the last five
-    # is what is held: 5.7x to 24x below the first step over those seeds.
+def saturated_tanh_first_layer(seed):
+    """The first layer's update-to-weight ratio, step by step, of a saturated tanh network."""
     trace = training_trace("tanh", depth=8, width=64, init="normal_1.0", steps=20,
                            learning_rate=0.01, seed=seed)
-    first_layer = trace.update_ratio[:, 0]
-    assert first_layer[0] > 10 * trace.update_ratio[0, -1]
-    assert np.median(first_layer[-5:]) < first_layer[0] / 3
+    return trace.update_ratio[:, 0], trace.update_ratio[0, -1]
+
+
+@pytest.mark.parametrize("seed", range(5))
+def test_saturated_tanh_blows_its_first_layers_away(seed):
+    # std 1.0: the gradient explodes towards the input (the profile says so), so the first step
+    # moves the first layer by far more than the last (a factor 70-330 over seeds 0-15).
+    first_layer, last_layer_first_step = saturated_tanh_first_layer(seed)
+    assert first_layer[0] > 10 * last_layer_first_step
+
+
+def test_saturated_tanh_first_layer_then_slows_down():
+    # Saturated further, the first layer then moves less. Its later steps jump about from one
+    # step to the next (units flip between +1 and -1), and how much less moves with the BLAS's
+    # rounding: the median of the last five steps ranged from 2.5x to 500x below the first step
+    # over seeds 0-15 on one machine, 5.7x to 24x on another. So what is held is the mean of
+    # the last ten steps, seed by seed (2.0x-17x below the first over seeds 0-15) and across
+    # seeds (median 6x over seeds 0-9).
+    slowdowns = []
+    for seed in range(10):
+        first_layer, _ = saturated_tanh_first_layer(seed)
+        slowdowns.append(first_layer[0] / np.mean(first_layer[-10:]))
+    assert min(slowdowns) > 1.5
+    assert np.median(slowdowns) > 3
 
 
 def test_divergence_is_reported_not_raised():
