@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import re
 import signal
 import socket
 import subprocess
@@ -89,9 +90,14 @@ SIDEBAR_LINKS = "[data-testid='stSidebar'] [data-testid='stPageLink'] a"
 def go_to(page: Page, key: str) -> None:
     """Click the sidebar's link to the page ``key`` (a ``ui.frame.PAGES`` key), as a student
     does, and wait for that page's run."""
-    from ui.frame import PAGES
+    from ui.frame import HOME, PAGES
 
     page.locator(SIDEBAR_LINKS).nth(list(PAGES).index(key)).click()
+    # The address changes once the server has answered with the new page: until then a Back
+    # would leave the page the test came from (so wait for it), and another address means the
+    # click landed on another link (a full suite once saw /backprop after a click here).
+    path = "/" if key == HOME else f"/{key}"
+    expect(page).to_have_url(re.compile(rf"^[^?]*{re.escape(path)}(\?|$)"), timeout=60_000)
     wait_for_rerun(page, timeout=60_000, settle_ms=800)
     assert_no_exception(page)
 
