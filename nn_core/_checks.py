@@ -222,6 +222,18 @@ def check_forward_done(obj, kept):
                            f"net.backward())")
 
 
+def upstream_gradient(obj, dout, shape, what):
+    """``dout`` as real numbers of ``shape`` (what the last forward pass gave out), for
+    ``obj.backward``: another shape would broadcast into a gradient of the wrong shape, or
+    fail inside numpy's matmul."""
+    dout = real_array(dout, what)
+    if dout.shape != shape:
+        raise ValueError(f"{type(obj).__name__}.backward: the {what} has shape {dout.shape}, "
+                         f"but the last forward pass gave out shape {shape}: give one value "
+                         f"per output")
+    return dout
+
+
 def bind_parameter(layer, name, array):
     """Make ``layer``'s parameter ``name`` *be* ``array`` (e.g. a view into a model's buffer)."""
     layer.__dict__["_" + name] = array

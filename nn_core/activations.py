@@ -27,6 +27,7 @@ from nn_core._checks import (
     check_number,
     parameter,
     real_array,
+    upstream_gradient,
 )
 
 # Past |z| = 746, exp(-|z|) is 0 in float64, so clipping there changes no result but avoids
@@ -119,7 +120,8 @@ class Activation:
 
     def backward(self, dout):
         check_forward_done(self, self.x)
-        return real_array(dout, f"{self.name} upstream gradient") * self.slope(self.x, self.y)
+        dout = upstream_gradient(self, dout, self.x.shape, f"{self.name} upstream gradient")
+        return dout * self.slope(self.x, self.y)
 
     def derivative(self, x):
         x = real_array(x, f"{self.name} input").astype(np.float64, copy=False)
@@ -229,7 +231,7 @@ class ReLU(Activation):
     def backward(self, dout):
         # Same as dout * slope(x), with a boolean mask instead of a float one: the hot path.
         check_forward_done(self, self.x)
-        return real_array(dout, "relu upstream gradient") * (self.x > 0)
+        return upstream_gradient(self, dout, self.x.shape, "relu upstream gradient") * (self.x > 0)
 
 
 class LeakyReLU(Activation):
@@ -339,7 +341,7 @@ class PReLU(Activation):
 
     def backward(self, dout):
         check_forward_done(self, self.x)
-        dout = real_array(dout, "prelu upstream gradient")
+        dout = upstream_gradient(self, dout, self.x.shape, "prelu upstream gradient")
         # Written into the existing array: it may be a view into a model's gradient buffer.
         self.dalpha[0] = np.sum(dout * np.minimum(self.x, 0.0))
         return dout * self.slope(self.x, self.y)

@@ -1,5 +1,7 @@
 """Finite-difference gradient checks: the independent oracle for every backward pass."""
 
+import math
+
 import numpy as np
 
 from nn_core._checks import check_int, check_number, real_array
@@ -22,7 +24,10 @@ def relative_error(analytic, numeric):
     if analytic.size != numeric.size:
         raise ValueError(f"the analytic gradient has {analytic.size} values but the numerical "
                          f"one has {numeric.size}: they must be of the same parameters")
-    scale = max(np.linalg.norm(analytic), np.linalg.norm(numeric))
+    norms = np.linalg.norm(analytic), np.linalg.norm(numeric)
+    if np.isnan(norms).any():
+        return math.nan  # a NaN gradient agrees with nothing (max() would drop it)
+    scale = max(norms)
     if scale == 0.0:
         return 0.0
     return float(np.linalg.norm(analytic - numeric) / scale)
@@ -32,27 +37,52 @@ def numerical_gradient(f, x, eps=1e-6, indices=None):
     """Centred differences (f(x + h e_i) - f(x - h e_i)) / (2 h) for every entry of ``x``, or
     only for the flat positions ``indices`` (then a 1-D array, one value per index).
 
-    ``x`` is perturbed in place and restored, so it may be a parameter array inside a model.
-    The step actually taken, (x + eps) - (x - eps) as stored in float64, is what we divide by.
+    ``x`` is perturbed in place and restored, so it may be a parameter array inside a model,
+    or any view of one (a slice, a transpose: flat positions count in row-major order).
+    The step actually taken, (x + eps) - (x - eps) as stored in x's dtype, is what we divide
+    by; a step that rounds away (eps too small for the size of an entry) is a ValueError.
     """
     if not (isinstance(x, np.ndarray) and x.dtype.kind == "f"):
         raise ValueError("x must be a float array (it is perturbed in place, so a list or an "
                          "integer array cannot take the steps)")
+    if not x.flags.writeable:
+        raise ValueError("x is read-only: numerical_gradient perturbs it in place, so give "
+                         "the writable array itself (the parameter inside the model)")
     eps = check_number("eps", eps, 0.0, 1.0, low_open=True)
-    flat_x = x.reshape(-1)
+    # x.flat writes through to x whatever its memory layout; x.reshape(-1) of a slice or a
+    # transpose would be a copy, and perturbing a copy changes nothing (a zero gradient).
+    flat_x = x.flat
     if indices is not None:
-        indices = [check_int("index", i, 0, flat_x.size - 1) for i in indices]
-    positions = range(flat_x.size) if indices is None else indices
+        indices = [check_int("index", i, 0, x.size - 1) for i in indices]
+    positions = range(x.size) if indices is None else indices
     grad = np.zeros(len(positions), dtype=np.float64)
     for k, i in enumerate(positions):
         saved = flat_x[i]
         flat_x[i] = saved + eps
-        plus, up = f(), flat_x[i]
+        plus, up = _one_number(f), flat_x[i]
         flat_x[i] = saved - eps
-        minus, down = f(), flat_x[i]
+        minus, down = _one_number(f), flat_x[i]
         flat_x[i] = saved
+        if up == down:
+            raise ValueError(f"eps={eps:g} is too small for the entry {saved:g} at flat "
+                             f"position {i} of x: in {x.dtype} x + eps and x - eps round to "
+                             f"the same number, so there is no step to divide by; use a "
+                             f"larger eps (1e-6 in float64)")
         grad[k] = (plus - minus) / (up - down)
     return grad.reshape(x.shape) if indices is None else grad
+
+
+def _one_number(f):
+    """f(), which must be one real number (the loss): an array or None would be a numpy error
+    deep inside the finite difference. The value is returned as it is (its extended precision
+    too)."""
+    value = f()
+    as_array = np.asarray(value)
+    if as_array.ndim != 0 or as_array.dtype.kind not in "fiu":
+        raise ValueError(f"f must return the loss as one real number, got "
+                         f"{type(value).__name__}"
+                         f"{f' of shape {as_array.shape}' if as_array.ndim else ''}")
+    return value
 
 
 def gradient_check(model, X, y, eps=1e-6, seed=0):
@@ -100,7 +130,9 @@ def gradient_check(model, X, y, eps=1e-6, seed=0):
         else:
             numeric = numerical_gradient(loss, p, eps, entries)
             errors.append(relative_error(a.reshape(-1)[entries], numeric))
-    return max(errors, default=0.0)
+    # NaN (a gradient that overflowed) is the answer if any array has it: max() would keep
+    # whichever came first.
+    return math.nan if any(math.isnan(e) for e in errors) else max(errors, default=0.0)
 
 
 def _choose_entries(sizes, n_rows, seed):

@@ -14,6 +14,7 @@ from nn_core._checks import (
     check_parameter_count,
     parameter,
     real_array,
+    upstream_gradient,
 )
 from nn_core.initializers import init_weights
 
@@ -44,13 +45,15 @@ class Dense:
         self.ones = np.ones(0)
 
     def forward(self, x):
-        self.x = x = real_array(x, "Dense input")
+        self.x = x = _batch_of_rows(self, real_array(x, "Dense input"), self.W.shape[0])
         out = x @ self.W
         out += self.b
         return out
 
     def backward(self, dout):
         check_forward_done(self, self.x)
+        dout = upstream_gradient(self, dout, (len(self.x), self.W.shape[1]),
+                                 "Dense upstream gradient")
         np.matmul(self.x.T, dout, out=self.dW)
         # The sum over the batch as the product 1^T g: a BLAS call, twice as fast as a
         # reduction along the batch axis for the small batches of training.
@@ -98,13 +101,14 @@ class Maxout:
         self.needs_input_grad = True
 
     def forward(self, x):
-        self.x = x = real_array(x, "Maxout input")
+        self.x = x = _batch_of_rows(self, real_array(x, "Maxout input"), self.W.shape[0])
         z = (x @ self.W + self.b).reshape(len(x), self.n_out, self.pieces)
         self.winner = np.argmax(z, axis=2)
         return np.take_along_axis(z, self.winner[:, :, None], axis=2)[:, :, 0]
 
     def backward(self, dout):
         check_forward_done(self, self.x)
+        dout = upstream_gradient(self, dout, (len(self.x), self.n_out), "Maxout upstream gradient")
         dz = np.zeros((len(dout), self.n_out, self.pieces))
         np.put_along_axis(dz, self.winner[:, :, None], dout[:, :, None], axis=2)
         dz = dz.reshape(len(dout), self.n_out * self.pieces)
@@ -120,3 +124,13 @@ class Maxout:
 
     def __repr__(self):
         return f"Maxout({self.W.shape[0]}, {self.n_out}, pieces={self.pieces})"
+
+
+def _batch_of_rows(layer, x, n_in):
+    """``x`` if it is a batch of rows of ``n_in`` inputs (samples x inputs); else a ValueError
+    that says what it got (numpy's matmul would speak of gufunc signatures)."""
+    if x.ndim != 2 or x.shape[1] != n_in:
+        hint = " (one sample: x.reshape(1, -1))" if x.ndim == 1 and x.size == n_in else ""
+        raise ValueError(f"{layer!r} takes a batch of rows of {n_in} inputs (samples x "
+                         f"{n_in}), got shape {x.shape}{hint}")
+    return x

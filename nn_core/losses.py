@@ -72,9 +72,10 @@ class MSELoss:
         if not checked:
             predictions = real_array(predictions, "MSELoss predictions")
             y = real_array(y, "MSELoss targets")
-            if y.size != predictions.size:
+            if not _same_targets(predictions, y):
                 raise ValueError(f"MSELoss: the predictions have shape {predictions.shape} but "
-                                 f"the targets have shape {y.shape}")
+                                 f"the targets have shape {y.shape}: give one target per "
+                                 f"prediction, in the same shape")
             if y.size == 0:
                 raise ValueError("MSELoss needs at least one prediction: the mean of none is "
                                  "undefined")
@@ -88,3 +89,17 @@ class MSELoss:
     def backward(self):
         check_forward_done(self, self.diff)
         return (2.0 / self.diff.size) * self.diff
+
+
+def _same_targets(predictions, y):
+    """True if ``y`` pairs one target with each prediction: the same shape, or one column
+    (N, 1) against N values. Equal sizes alone are not enough: the transpose of (3, 2)
+    targets would pair the wrong values."""
+    if y.shape == predictions.shape:
+        return True
+
+    def column(a):
+        return a.ndim == 2 and a.shape[1] == 1
+
+    return ((column(predictions) and y.shape == predictions.shape[:1])
+            or (column(y) and predictions.shape == y.shape[:1]))

@@ -407,3 +407,82 @@ def test_numerical_gradient_refuses_steps_it_cannot_take(x, kwargs, message):
         warnings.simplefilter("error")
         with pytest.raises(ValueError, match=message):
             numerical_gradient(lambda: 0.0, x, **kwargs)
+
+
+@pytest.mark.parametrize("view", [lambda W: W[:, :2], lambda W: W.T], ids=["slice", "transpose"])
+def test_numerical_gradient_perturbs_any_view_of_a_parameter(view):
+    # It perturbed x.reshape(-1), a copy of these views, and returned zeros: relative error 1.
+    layer = Dense(3, 4, rng=0)
+    x = np.random.default_rng(1).normal(size=(5, 3))
+    layer.forward(x)
+    layer.backward(np.ones((5, 4)))
+    W = view(layer.W)
+    before = W.copy()
+    numeric = numerical_gradient(lambda: np.sum(layer.forward(x)), W)
+    np.testing.assert_allclose(numeric, view(layer.dW), rtol=1e-8)
+    np.testing.assert_array_equal(W, before)
+
+
+def test_numerical_gradient_of_a_column_major_array():
+    x = np.asfortranarray([[0.5, -1.0, 0.25], [2.0, 3.0, -0.5]])
+    grad = numerical_gradient(lambda: np.sum(np.sin(x) * np.arange(1.0, 7.0).reshape(2, 3)), x)
+    np.testing.assert_allclose(grad, np.cos(x) * np.arange(1.0, 7.0).reshape(2, 3), rtol=1e-9)
+
+
+@pytest.mark.parametrize(("f", "x", "eps", "message"), [
+    (lambda: 0.0, np.array([1000.0]), 1e-14, "eps=1e-14 is too small for the entry 1000"),
+    (lambda: 0.0, np.array([100.0], dtype=np.float32), 1e-6, "in float32"),
+    (lambda: np.zeros(2), np.zeros(2), 1e-6, "one real number, got ndarray of shape"),
+    (lambda: None, np.zeros(2), 1e-6, "one real number, got NoneType"),
+])
+def test_numerical_gradient_says_when_it_cannot_difference(f, x, eps, message):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # was 0 / 0: NaN with a RuntimeWarning
+        with pytest.raises(ValueError, match=message):
+            numerical_gradient(f, x, eps)
+
+
+def test_numerical_gradient_refuses_a_read_only_array():
+    x = np.zeros(3)
+    x.flags.writeable = False
+    with pytest.raises(ValueError, match="x is read-only"):
+        numerical_gradient(lambda: 0.0, x)
+
+
+def test_relative_error_of_a_nan_gradient_is_nan():
+    # max(0, nan) is 0, so it said 0.0: "they agree".
+    assert math.isnan(relative_error([0.0, 0.0], [math.nan, math.nan]))
+    assert math.isnan(relative_error([1.0, math.nan], [1.0, 2.0]))
+
+
+@pytest.mark.parametrize("layer", [Dense(3, 4, rng=0), Maxout(3, 4, 2, rng=0),
+                                   get_activation("relu"), get_activation("prelu"),
+                                   get_activation("tanh")], ids=repr)
+def test_backward_refuses_an_upstream_gradient_of_another_shape(layer):
+    # Activations broadcast (3, 1) against (3,) into a (3, 3) "gradient" (and PReLU summed a
+    # wrong dalpha); the layers failed inside numpy's matmul.
+    x = np.random.default_rng(0).normal(size=(3, 3))
+    out = layer.forward(x if isinstance(layer, (Dense, Maxout)) else x[:, 0])
+    with pytest.raises(ValueError, match="upstream gradient has shape"):
+        layer.backward(np.ones((len(out), 1)) if out.ndim == 1 else np.ones(out.shape[::-1]))
+    assert layer.backward(np.ones(out.shape)).shape == (x.shape if out.ndim == 2 else (3,))
+
+
+@pytest.mark.parametrize(("layer", "x", "message"), [
+    (Dense(3, 4, rng=0), np.ones((5, 2)),
+     r"batch of rows of 3 inputs \(samples x 3\), got shape \(5, 2\)$"),
+    (Dense(3, 4, rng=0), np.ones(3), r"one sample: x.reshape\(1, -1\)"),
+    (Maxout(3, 4, 2, rng=0), np.ones(3), r"got shape \(3,\) \(one sample"),
+    (Dense(3, 4, rng=0), np.ones((2, 5, 3)), r"got shape \(2, 5, 3\)"),
+])
+def test_layers_say_what_input_they_take(layer, x, message):
+    with pytest.raises(ValueError, match=message):  # numpy spoke of gufunc signatures
+        layer.forward(x)
+
+
+def test_mse_refuses_targets_of_another_shape_with_the_same_size():
+    p = np.array([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]])
+    with pytest.raises(ValueError, match=r"shape \(3, 2\) but the targets have shape \(2, 3\)"):
+        MSELoss().forward(p, p.T)  # was 1.667: the wrong values paired
+    assert MSELoss().forward(p, p) == 0.0
+    assert MSELoss().forward(p[:, :1], p[:, 0]) == 0.0  # one column against N values
