@@ -51,7 +51,7 @@ def move_slider_to(page, key: str, target: int) -> None:
         page.keyboard.press("ArrowRight" if value < target else "ArrowLeft")
         page.wait_for_timeout(250)
     wait_for_rerun(page, timeout=60_000)
-    expect(slider(page, key)).to_have_attribute("value", str(target))
+    expect_slider(page, key, str(target))
 
 
 def epoch_metric(page):
