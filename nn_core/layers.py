@@ -46,7 +46,7 @@ class Dense:
 
     def forward(self, x):
         self.x = x = _batch_of_rows(self, real_array(x, "Dense input"), self.W.shape[0])
-        out = x @ self.W
+        out = np.dot(x, self.W)
         out += self.b
         return out
 
@@ -54,13 +54,13 @@ class Dense:
         check_forward_done(self, self.x)
         dout = upstream_gradient(self, dout, (len(self.x), self.W.shape[1]),
                                  "Dense upstream gradient")
-        np.matmul(self.x.T, dout, out=self.dW)
+        _product_into(self.x.T, dout, self.dW)
         # The sum over the batch as the product 1^T g: a BLAS call, twice as fast as a
         # reduction along the batch axis for the small batches of training.
         if len(self.ones) != len(dout):
             self.ones = np.ones(len(dout), dout.dtype)  # kept: the batch size rarely changes
-        np.matmul(self.ones, dout, out=self.db)
-        return dout @ self.W.T if self.needs_input_grad else None
+        _product_into(self.ones, dout, self.db)
+        return np.dot(dout, self.W.T) if self.needs_input_grad else None
 
     def params(self):
         return [self.W, self.b]
@@ -124,6 +124,17 @@ class Maxout:
 
     def __repr__(self):
         return f"Maxout({self.W.shape[0]}, {self.n_out}, pieces={self.pieces})"
+
+
+def _product_into(a, b, out):
+    """out = a b. Speed: through ``np.dot``, whose call costs ~0.4 us less than ``np.matmul``'s
+    (the same BLAS product, the same result), a tenth of a small network's products; np.dot
+    writes only into an array of the product's own dtype, so other dtypes (a float64 layer
+    given float32 values, say) take matmul, which casts."""
+    if a.dtype == b.dtype == out.dtype:
+        np.dot(a, b, out=out)
+    else:
+        np.matmul(a, b, out=out)
 
 
 def _batch_of_rows(layer, x, n_in):

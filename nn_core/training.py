@@ -144,6 +144,9 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
     # epoch starts with (same weights, same rows), so it is reused. A callback might change
     # the model or run its own forward passes in between, so then nothing is reused.
     reuse_evaluation = exact and full_batch and callback is None
+    # The flat buffers keep their identity (assigning net.theta copies into it), so the lists
+    # the optimiser takes are made once.
+    params, grads = [model.theta], [model.grad]
 
     # Overflow is expected when a learning rate is too large; it is detected and reported below.
     with single_blas_thread(_is_small(model, batch_size)), \
@@ -172,8 +175,9 @@ def fit(model, X, y, optimizer, epochs, batch_size=None, seed=0, X_val=None, y_v
                 if not math.isfinite(batch_loss):
                     break
                 model.backward()
-                _add_penalties(model, l1, l2)
-                optimizer.step([model.theta], [model.grad])
+                if l1 or l2:
+                    _add_penalties(model, l1, l2)
+                optimizer.step(params, grads)
 
             if validate:  # before the training set, so its forward pass stays in the layers
                 val_loss, val_accuracy = evaluate(model, X_val, y_val, checked=True)

@@ -486,3 +486,20 @@ def test_mse_refuses_targets_of_another_shape_with_the_same_size():
         MSELoss().forward(p, p.T)  # was 1.667: the wrong values paired
     assert MSELoss().forward(p, p) == 0.0
     assert MSELoss().forward(p[:, :1], p[:, 0]) == 0.0  # one column against N values
+
+
+@pytest.mark.parametrize("x_dtype, g_dtype", [(np.float32, np.float32), (np.float32, np.float64),
+                                              (np.longdouble, np.longdouble)])
+def test_dense_backward_writes_its_gradients_from_inputs_of_another_dtype(x_dtype, g_dtype):
+    # The products go through np.dot where the dtypes match; other dtypes must still give
+    # x^T g and the sum of g in the layer's own float64 gradients, not an error.
+    layer = Dense(3, 2, rng=0)
+    x = np.array([[1.0, -2.0, 0.5], [0.25, 3.0, -1.0]], dtype=x_dtype)
+    g = np.array([[1.0, 2.0], [-0.5, 4.0]], dtype=g_dtype)
+    layer.forward(x)
+    dx = layer.backward(g)
+    x64, g64 = x.astype(np.float64), g.astype(np.float64)
+    np.testing.assert_allclose(layer.dW, x64.T @ g64, rtol=1e-6)
+    np.testing.assert_allclose(layer.db, g64.sum(axis=0), rtol=1e-6)
+    np.testing.assert_allclose(dx.astype(np.float64), g64 @ layer.W.T, rtol=1e-6)
+    assert layer.dW.dtype == layer.db.dtype == np.float64

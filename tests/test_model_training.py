@@ -221,6 +221,30 @@ def test_adam_two_steps_follow_the_textbook_formula():
     np.testing.assert_allclose(p, expected, rtol=1e-14)
 
 
+
+def _textbook_adam(p, gradients, lr, betas, eps=1e-8):
+    """Adam as the paper writes it, with (beta1, beta2) per step, for comparison."""
+    m, v = np.zeros_like(p), np.zeros_like(p)
+    for t, (g, (b1, b2)) in enumerate(zip(gradients, betas, strict=True), start=1):
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        p = p - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+    return p
+
+
+def test_adam_follows_the_textbook_over_many_steps_and_when_the_betas_change():
+    # Adam keeps its moments divided by (1 - beta) (one pass fewer each); over 200 steps, and
+    # after the betas are changed between steps, it must still be the textbook update.
+    rng = np.random.default_rng(0)
+    gradients = rng.normal(size=(200, 5)) * np.array([1e-6, 1e-2, 1.0, 1e2, 1e5])
+    betas = [(0.9, 0.999)] * 120 + [(0.5, 0.99)] * 80
+    p, adam = np.linspace(-1, 1, 5), Adam(0.01)
+    for g, (b1, b2) in zip(gradients, betas, strict=True):
+        adam.beta1, adam.beta2 = b1, b2
+        adam.step([p], [g])
+    np.testing.assert_allclose(p, _textbook_adam(np.linspace(-1, 1, 5), gradients, 0.01, betas),
+                               rtol=1e-12)
+
 def test_optimisers_update_several_arrays():
     a, b = np.ones(2), np.ones((2, 2))
     SGD(0.5).step([a, b], [np.ones(2), 2 * np.ones((2, 2))])
