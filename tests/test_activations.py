@@ -225,6 +225,18 @@ def test_gelu_at_one_is_the_normal_cdf():
     assert ndtr(1.0) == pytest.approx(0.8413447460685429, rel=1e-15)
 
 
+def test_gelu_keeps_its_digits_in_the_left_tail():
+    # Phi(-10) = 7.619853024160526e-24 (tables of the normal distribution); 1 + erf(x / sqrt 2)
+    # would cancel to exactly 0 there, and keeps under two digits already at x = -8.
+    gelu = get_activation("gelu")
+    assert gelu.forward(np.array([-10.0]))[0] == pytest.approx(-7.619853024160526e-23,
+                                                              rel=1e-13)
+    x = -np.geomspace(1.0, 37.0, 200)  # Phi(-37) = 5.7e-300, still a normal float
+    values, slopes = reference("gelu", {}, x)
+    np.testing.assert_allclose(gelu.forward(x), values, rtol=1e-12, atol=0)
+    np.testing.assert_allclose(gelu.derivative(x), slopes, rtol=1e-12, atol=0)
+
+
 def test_step_derivative_is_zero_everywhere():
     x = np.concatenate([np.linspace(-10, 10, 2001), [-1e-300, 0.0, 1e-300]])
     assert np.all(get_activation("step").derivative(x) == 0.0)
