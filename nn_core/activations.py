@@ -442,7 +442,7 @@ class GELU(Activation):
     def value(self, x):
         if self.approximate:
             return 0.5 * x * (1.0 + self._tanh_term(x))
-        return x * _normal_cdf(x)
+        return x * _normal_cdf(x)  # Phi(x) = (1 + erf(x / sqrt 2)) / 2 = erfc(-x / sqrt 2) / 2
 
     def slope(self, x, y):
         # Past |x| = 40 the Gaussian factors are exactly 0, so clipping there avoids x^2 overflow.
