@@ -17,7 +17,7 @@ from nn_core._checks import (
     check_targets,
     parameter,
 )
-from nn_core.activations import ACTIVATIONS, get_activation, softmax
+from nn_core.activations import ACTIVATIONS, Activation, get_activation, softmax
 from nn_core.initializers import INITIALIZERS
 from nn_core.layers import Dense
 from nn_core.losses import MSELoss, SoftmaxCrossEntropy
@@ -264,6 +264,12 @@ def _per_hidden_layer(activation, n_hidden):
         if isinstance(act, str):
             layers.append(check_choice("activation", act, list(ACTIVATIONS)))
             continue
+        if isinstance(act, type) and issubclass(act, Activation):
+            # The class itself has a ``forward``, but it is no layer: a layer is an instance.
+            raise ValueError(
+                f"activation must be a name or a layer, got the class {act.__name__}: write "
+                f"{act.__name__}() (with parentheses) for a layer, or the name {act.name!r}"
+            )
         if not hasattr(act, "forward"):
             raise ValueError(f"activation must be a name or a layer, got {act!r}")
         if getattr(act, "_in_a_network", False):
