@@ -98,7 +98,11 @@ def check_features(X, n_features=None, name="X", expected_by="the network expect
     if X.ndim == 1 and n_features == 1:
         X = X.reshape(-1, 1)
     if X.ndim != 2:
-        hint = ": use X.reshape(-1, 1) for a single feature" if X.ndim == 1 else ""
+        hint = ""
+        if X.ndim == 1 and n_features is not None and len(X) == n_features:
+            hint = ": use X.reshape(1, -1) for one sample"  # one value per feature: one row
+        elif X.ndim == 1:
+            hint = ": use X.reshape(-1, 1) for a single feature"
         raise ValueError(f"{name} must be 2-D (samples x features), got {X.ndim}-D{hint}")
     if X.shape[0] == 0:
         raise ValueError(f"{name} is empty: it needs at least one sample")

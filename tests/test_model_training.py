@@ -476,6 +476,12 @@ def test_bad_data_is_refused_by_loss_and_fit(X, y, phrase):
         fit(model, X, y, Adam(), epochs=1)
 
 
+def test_one_sample_as_a_1d_array_is_answered_with_the_reshape_for_one_sample():
+    model = MLP([2, 4, 2])
+    with pytest.raises(ValueError, match=r"got 1-D: use X.reshape\(1, -1\) for one sample"):
+        model.predict([0.5, -1.0])
+
+
 def test_bad_data_is_refused_by_predict_and_validation(moons200):
     X, y = moons200
     model = MLP([2, 4, 2])
