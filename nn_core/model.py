@@ -37,9 +37,10 @@ class MLP:
     per hidden layer; a layer object given for several layers (or already in another network)
     is copied for each place after the first, since every layer keeps its own forward pass for
     backward. Classification ends in softmax + cross-entropy; regression in a linear output
-    with mean squared error. Weights are drawn by ``init`` (times ``gain``) from ``seed``;
-    every hidden layer's bias starts at ``hidden_bias`` (0 by default; a negative bias switches
-    ReLU units off at birth), the output bias at 0.
+    with mean squared error. Weights are drawn by ``init`` (times ``gain``) from ``seed``, a
+    whole number from 0 to 2**32 - 1 (the same seed, the same weights); every hidden layer's
+    bias starts at ``hidden_bias`` (0 by default; a negative bias switches ReLU units off at
+    birth), the output bias at 0.
 
     All parameters live in one flat array ``theta`` and all gradients in one flat array
     ``grad``; each layer's ``W``, ``b`` (and PReLU's ``alpha``) are views into them. Nothing
@@ -72,7 +73,7 @@ class MLP:
         hidden_bias = check_number("hidden_bias", hidden_bias, -1e3, 1e3)
         n_hidden = len(self.layer_sizes) - 2
         activations = _per_hidden_layer(activation, n_hidden)
-        rng = np.random.default_rng(seed)
+        rng = np.random.default_rng(check_int("seed", seed, 0, 2**32 - 1))
 
         self.layers = []
         for i, (n_in, n_out) in enumerate(zip(self.layer_sizes[:-1], self.layer_sizes[1:])):

@@ -183,6 +183,11 @@ def test_same_seed_same_network():
 G1, G2 = np.array([0.5, -0.1]), np.array([0.2, 0.3])
 
 
+def test_a_numpy_integer_seed_is_a_seed():
+    np.testing.assert_array_equal(MLP([2, 4, 2], seed=np.int64(3)).theta,
+                                  MLP([2, 4, 2], seed=3).theta)
+
+
 def test_sgd_step():
     p = np.array([1.0, -2.0])
     SGD(lr=0.1).step([p], [G1])
@@ -434,6 +439,11 @@ def test_moons_test_accuracy_matches_scikit_learn():
     ([2, 4, 2], {"activation": ["relux"]}, "unknown activation 'relux'; choose one of:"),
     ([2, 4, 2], {"init": "glorot"}, "unknown initialisation 'glorot'; choose one of: normal_0.01"),
     ([2, 4, 2], {"task": "ranking"}, "unknown task 'ranking'; choose one of: classification"),
+    ([2, 4, 2], {"seed": -1}, "seed must be between 0 and 4294967295, got -1"),
+    ([2, 4, 2], {"seed": 2**32}, "seed must be between 0 and 4294967295, got 4294967296"),
+    ([2, 4, 2], {"seed": 1.5}, "seed must be a whole number, got 1.5"),
+    ([2, 4, 2], {"seed": "7"}, "seed must be a whole number, got '7'"),
+    ([2, 4, 2], {"seed": True}, "seed must be a whole number, got True"),
 ])
 def test_bad_network_definitions(layer_sizes, kwargs, phrase):
     with pytest.raises(ValueError, match=phrase):
