@@ -42,6 +42,7 @@ Conventions:
 - relu'(0) = 0, as in ``nn_core.activations`` (and PyTorch).
 """
 
+import fractions
 import itertools
 import math
 import numbers
@@ -252,13 +253,16 @@ def sum_values(values, label=""):
     """One "+" node adding all ``values`` (Values or numbers); ∂/∂(each Value input) = 1.
 
     Python's ``sum`` would chain one node per term, starting with a "+0"; a neuron's
-    Σ wᵢxᵢ + b reads better as one node.
+    Σ wᵢxᵢ + b reads better as one node. Its value is the exact sum, rounded once (also
+    where a running sum would overflow); ``label`` names the node in drawings.
 
     >>> a, b, c = Value(1.0), Value(2.0), Value(3.0)
     >>> s = sum_values([a, b, c, 0.5])
     >>> s.data, s.op, len(s.inputs)
     (6.5, '+0.5', 3)
     """
+    if not isinstance(label, str):
+        raise ValueError(f"label must be a string, got {reprlib.repr(label)}")
     values = list(values)
     nodes = tuple(v for v in values if isinstance(v, Value))
     if not nodes:
@@ -266,12 +270,36 @@ def sum_values(values, label=""):
     constants = [_constant(v, "+") for v in values if not isinstance(v, Value)]
     if None in constants:
         raise ValueError("sum_values adds Values and numbers only")
-    data = math.fsum([v.data for v in nodes] + constants)
-    constant = math.fsum(constants)
+    data = _exact_sum([v.data for v in nodes] + constants)  # beyond float64: refused by _node
+    constant = _exact_sum(constants)
+    if not math.isfinite(constant):
+        raise ValueError("the numbers in sum_values add up beyond float64 (about ±1.8e308): "
+                         "use numbers of moderate size")
     op = "+" if constant == 0 else "+" + _number_text(constant)
     node = _node(data, op, nodes, (1.0,) * len(nodes))
     node.label = label
     return node
+
+
+def _exact_sum(numbers):
+    """The float nearest the exact sum of finite ``numbers``, rounded once; ±inf if that sum is
+    beyond float64.
+
+    math.fsum rounds once too, but it gives up (OverflowError) when a running sum overflows,
+    even where the total does not: 1e308 + 1e308 - 1e308 is 1e308. Then the sum is taken in
+    exact fractions (every float is one) and rounded to a float at the end.
+    """
+    try:
+        total = math.fsum(numbers)
+    except OverflowError:
+        total = math.inf
+    if math.isfinite(total):
+        return total
+    exact = sum(map(fractions.Fraction, numbers), fractions.Fraction(0))
+    try:
+        return float(exact)  # numerator / denominator: correctly rounded
+    except OverflowError:
+        return math.inf if exact > 0 else -math.inf
 
 
 # --- graph walks -------------------------------------------------------------------------------

@@ -183,6 +183,21 @@ def test_sum_values_is_one_node_with_a_constant_in_its_label():
     assert sum_values([a, b]).op == "+"
 
 
+def test_sum_values_is_exact_where_the_running_sum_overflows():
+    # 1e308 + 1e308 is beyond float64 (about 1.8e308), but the whole sum, 1e308, is not: the
+    # exact sum rounded once. Its "+1e308" constant likewise, and + 1 rounds away at 1e308.
+    a, b, c = Value(1e308), Value(1e308), Value(-1e308)
+    s = sum_values([a, b, c])
+    s.backward()
+    assert (s.data, a.grad, b.grad, c.grad) == (1e308, 1.0, 1.0, 1.0)
+    t = sum_values([Value(1.0), 1e308, 1e308, -1e308])
+    assert (t.data, t.op) == (1e308, "+1e+308")
+    # 2**1023 + 2**971 + 2**970 - 2**1023 = 2**971 + 2**970 exactly (once rounded, the same).
+    big = 2.0**1023
+    nodes = [Value(big), 2.0**971, Value(big), 2.0**970, Value(-big), Value(-big)]
+    assert sum_values(nodes).data == 2.0**971 + 2.0**970
+
+
 def test_inputs_and_local_grads_are_recorded():
     a, b = Value(2.0, "a"), Value(-3.0, "b")
     c = a * b
@@ -411,6 +426,11 @@ def gradient_overflow():
     (lambda: Value(1) * True, ValueError, "must be a finite real number, got True"),
     (lambda: sum_values([1.0, 2.0]), ValueError, "needs at least one Value"),
     (lambda: sum_values([Value(1), "a"]), ValueError, "Values and numbers only"),
+    (lambda: sum_values([Value(1e308), Value(1e308)]), ValueError, "'\\+' of 1e\\+308, "
+                                                                   "1e\\+308 overflows float64"),
+    (lambda: sum_values([Value(1), 1e308, 1e308]), ValueError,
+     "the numbers in sum_values add up beyond float64"),
+    (lambda: sum_values([Value(1)], label=3), ValueError, "label must be a string, got 3"),
     (lambda: backward_steps(3.0), ValueError, "root must be a Value, got 3.0"),
     (lambda: sigmoid_expanded(0.5), ValueError, "x must be a Value, got 0.5"),
     (lambda: tanh_expanded(0.5), ValueError, "x must be a Value, got 0.5"),
