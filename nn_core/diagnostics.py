@@ -70,14 +70,25 @@ def weight_gradient_norms(model, X, y):
     return [float(np.linalg.norm(layer.dW)) for layer in model.dense_layers()]
 
 
+# A confusion matrix is an n x n table of int64 counts: 2,449 classes are about 48 MB, and
+# more is no classroom picture (the lessons have at most a handful of classes).
+MAX_CONFUSION_CLASSES = 2449
+
+
 def confusion_matrix(y_true, y_pred, n_classes):
-    """counts[i, j] = how many points of true class i were predicted as class j.
+    """counts[i, j] = how many points of true class i were predicted as class j
+    (``n_classes`` from 1 to ``MAX_CONFUSION_CLASSES``).
 
     >>> confusion_matrix(np.array([0, 0, 1]), np.array([0, 1, 1]), 2)
     array([[1, 1],
            [0, 1]])
     """
     n_classes = check_int("n_classes", n_classes, 1)
+    if n_classes > MAX_CONFUSION_CLASSES:
+        megabytes = MAX_CONFUSION_CLASSES**2 * 8 / 1e6
+        raise ValueError(f"a confusion matrix of {n_classes:,} classes would be a {n_classes:,} "
+                         f"x {n_classes:,} table of counts; the limit is "
+                         f"{MAX_CONFUSION_CLASSES:,} classes (about {megabytes:.0f} MB)")
     y_true, y_pred = np.atleast_1d(y_true, y_pred)  # one point may come as two numbers
     if y_true.shape[:1] != y_pred.shape[:1]:
         raise ValueError(f"y_true has {len(y_true)} labels but y_pred has {len(y_pred)}: "

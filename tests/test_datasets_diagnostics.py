@@ -367,6 +367,10 @@ def test_confusion_matrix_of_one_point_given_as_numbers():
     ([0, 2], [0, 1], 2, "between 0 and 1 for 2 classes, got labels from 0 to 2"),
     ([0.5, 1], [0, 1], 2, "class labels must be whole numbers"),
     ([0, 1], [0, 1], 0, "n_classes must be at least 1"),
+    # An n x n table of int64 counts: 2,450 classes would be 48 MB, 10**6 classes 8 TB.
+    ([0, 1], [0, 1], 2450, r"2,450 classes would be a 2,450 x 2,450 table of counts; the "
+                           r"limit is 2,449 classes \(about 48 MB\)"),
+    ([0, 1], [0, 1], 10**6, "1,000,000 classes would be a 1,000,000 x 1,000,000 table"),
 ])
 def test_confusion_matrix_refuses_labels_it_cannot_count(y_true, y_pred, n_classes, message):
     with pytest.raises(ValueError, match=message):
