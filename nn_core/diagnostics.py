@@ -105,9 +105,24 @@ def confusion_matrix(y_true, y_pred, n_classes):
 def update_ratios(weights_before, dense_layers):
     """||W_after - W_before|| / ||W_before|| for each Dense layer: how far a step (or an epoch)
     moved its weights relative to their size; around 1e-3 is the customary healthy rate, far
-    below it the layer barely learns. NaN for a layer whose weights were all zero."""
+    below it the layer barely learns. NaN for a layer whose weights were all zero.
+
+    ``weights_before`` holds one copy of ``W`` per layer, in order, taken before the step:
+    ``[layer.W.copy() for layer in model.dense_layers()]``.
+    """
+    weights_before, dense_layers = list(weights_before), list(dense_layers)
+    if len(weights_before) != len(dense_layers):
+        raise ValueError(f"weights_before has {len(weights_before)} array(s) but there are "
+                         f"{len(dense_layers)} Dense layers: give one copy of W per layer, "
+                         f"taken before the step")
     ratios = []
-    for before, layer in zip(weights_before, dense_layers, strict=True):
+    for number, (before, layer) in enumerate(zip(weights_before, dense_layers), start=1):
+        before = real_array(before, f"weights_before[{number - 1}]")
+        if before.shape != layer.W.shape:
+            # Another shape would be broadcast against W: a ratio of the wrong numbers.
+            raise ValueError(f"weights_before[{number - 1}] has shape {before.shape} but Dense "
+                             f"layer {number}'s W has shape {layer.W.shape}: give each layer's "
+                             f"own W, in layer order")
         scale = float(np.linalg.norm(before))
         change = float(np.linalg.norm(layer.W - before))
         ratios.append(change / scale if scale > 0.0 else math.nan)

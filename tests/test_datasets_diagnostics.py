@@ -350,6 +350,24 @@ def test_update_ratio_is_the_weight_change_relative_to_the_weights():
     assert np.isnan(update_ratios(before, model.dense_layers())[1])
 
 
+@pytest.mark.parametrize(("before", "message"), [
+    # zip(strict=True) said only "zip() argument 2 is longer than argument 1".
+    (lambda W: W[:1], r"weights_before has 1 array\(s\) but there are 2 Dense layers"),
+    (lambda W: W + W[:1], r"weights_before has 3 array\(s\) but there are 2 Dense layers"),
+    # A row of the right size was broadcast against the (2, 1) weights: a wrong ratio.
+    (lambda W: [W[0].ravel(), W[1]], r"weights_before\[0\] has shape \(2,\) but Dense layer 1"
+                                     r"'s W has shape \(2, 1\)"),
+    (lambda W: [W[0], W[1].T], r"weights_before\[1\] has shape \(2, 1\) but Dense layer 2"),
+])
+def test_update_ratios_refuses_weights_that_do_not_match_the_layers(before, message):
+    from nn_core import MLP, update_ratios
+
+    model = MLP([2, 1, 2], seed=0)
+    weights = [layer.W.copy() for layer in model.dense_layers()]
+    with pytest.raises(ValueError, match=message):
+        update_ratios(before(weights), model.dense_layers())
+
+
 # --- confusion_matrix and activity_rate --------------------------------------------------------
 def test_confusion_matrix_of_no_points_is_zeros():
     assert confusion_matrix([], [], 2).tolist() == [[0, 0], [0, 0]]
