@@ -137,7 +137,9 @@ def standardize(X_train, *others):
     """Scale features to mean 0, std 1 using the training set's statistics only.
 
     Every array must be a finite 2-D table of numbers with X_train's columns; X_train needs at
-    least 2 rows (the spread of one row is 0). A constant column is only centred.
+    least 2 rows (the spread of one row is 0). A constant column of X_train becomes exactly 0
+    (the other arrays' values are only centred there). An array whose standardised values would
+    be beyond float64 (a value far outside a column whose training spread is tiny) is refused.
 
     >>> standardize(np.array([[1.0, 5.0], [3.0, 5.0]]))[0]
     array([[-1.,  0.],
@@ -151,18 +153,35 @@ def standardize(X_train, *others):
     others = [check_features(X, n_features, name=f"the array in position {position}",
                              expected_by="X_train has")
               for position, X in enumerate(others, start=2)]
-    with np.errstate(over="ignore", invalid="ignore"):
-        mean = X_train.mean(axis=0)
-        std = X_train.std(axis=0)
-    if not (np.isfinite(mean).all() and np.isfinite(std).all()):
-        # Values near float64's limit (1e308): their sums overflow. Each column divided by its
-        # largest magnitude first cannot, and (X / s - mean / s) / (std / s) is the same number.
-        scale = np.max(np.abs(X_train), axis=0)
-        scale[scale == 0] = 1.0
-        X_train, others = X_train / scale, [X / scale for X in others]
-        mean, std = X_train.mean(axis=0), X_train.std(axis=0)
-    std[std == 0] = 1.0
-    return tuple((X - mean) / std for X in (X_train, *others))
+    # Each column is divided by a power of 2 first, which only shifts the exponents (exact in
+    # binary floating point): its largest magnitude becomes 1 to 2, so near float64's limit
+    # (1e308) the sums cannot overflow, and tiny values (1e-300) keep a spread whose squares
+    # do not underflow to 0. (X / s - mean / s) / (std / s) is the same number as unscaled.
+    _, exponent = np.frexp(np.max(np.abs(X_train), axis=0))
+    scale = np.ldexp(1.0, exponent - 1)
+    scaled_train = X_train / scale
+    mean, std = scaled_train.mean(axis=0), scaled_train.std(axis=0)
+    spread = std * scale  # X_train's std in its own units, for the message below
+    # A constant column is only centred, by its value rather than by the rounded average (0.1
+    # three times averages to 0.10000000000000002, which dividing by the std would make ±1).
+    constant = np.all(X_train == X_train[0], axis=0)
+    mean[constant], std[constant], scale[constant] = X_train[0, constant], 1.0, 1.0
+    spread[constant] = 0.0
+    results = []
+    names = ["X_train"] + [f"the array in position {p}" for p in range(2, len(others) + 2)]
+    for name, X in zip(names, (X_train, *others), strict=True):
+        with np.errstate(over="ignore"):
+            Z = (X / scale - mean) / std
+        if not np.isfinite(Z).all():
+            column = int(np.flatnonzero(~np.isfinite(Z).all(axis=0))[0])
+            raise ValueError(
+                f"{name} cannot be standardised by X_train's statistics: in column {column + 1}"
+                f" its values are so far from X_train's mean, compared with X_train's spread "
+                f"there ({spread[column]:.3g}), that they would become infinite; "
+                f"rescale that column, or use a training set that covers its range"
+            )
+        results.append(Z)
+    return tuple(results)
 
 
 def train_test_split(X, y, test_fraction=0.2, seed=0):

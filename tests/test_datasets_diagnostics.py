@@ -132,15 +132,57 @@ def test_standardize_leaves_a_constant_column_finite():
 
 def test_standardize_near_the_float64_limit():
     # The column sums of 1e308-sized values overflow (it returned NaN everywhere, with warnings):
-    # the statistics are taken on the columns divided by their largest magnitude instead.
+    # the statistics are taken on the columns divided by a power of 2 near their largest
+    # magnitude instead. The oracle divides by that magnitude itself, which rounds: values
+    # near 0 then differ in their last bits, hence the absolute tolerance.
     X_train = np.array([[1.7e308, 1.0], [1.6e308, 3.0], [1.65e308, 2.0]])
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         Z_train, Z_test = standardize(X_train, [[1.65e308, 5.0]])
     scaled = X_train / [1.7e308, 3.0]  # the same numbers, a column's scale divided out
-    np.testing.assert_allclose(Z_train, (scaled - scaled.mean(0)) / scaled.std(0), rtol=1e-12)
+    np.testing.assert_allclose(Z_train, (scaled - scaled.mean(0)) / scaled.std(0), rtol=1e-12,
+                               atol=1e-14)
     np.testing.assert_allclose(Z_train[:, 0], [np.sqrt(1.5), -np.sqrt(1.5), 0.0], atol=1e-12)
     np.testing.assert_allclose(Z_test, [[0.0, 3.0 * np.sqrt(1.5)]], atol=1e-12)
+
+
+@pytest.mark.parametrize("value", [0.1, 0.7, 1 / 3, 1e308, -5e-324])
+def test_standardize_makes_a_constant_column_exactly_zero(value):
+    # 0.1 three times averages to 0.10000000000000002: the rounding error divided by the tiny
+    # std it leaves made the column -1 everywhere.
+    for n_rows in (3, 7, 10):
+        (Z,) = standardize(np.full((n_rows, 1), value))
+        np.testing.assert_array_equal(Z, 0.0)
+    _, Z_test = standardize(np.full((3, 1), value), [[value], [0.0]])
+    np.testing.assert_array_equal(Z_test, [[0.0], [-value]])  # the others are only centred
+
+
+def test_standardize_scales_a_column_of_tiny_values():
+    # The squares of 1e-300-sized deviations underflowed to 0: the column was only centred,
+    # to ±5e-301 instead of ±1.
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        Z_train, Z_test = standardize([[0.0, 1.0], [1e-300, 3.0]], [[2e-300, 5.0]])
+    np.testing.assert_allclose(Z_train, [[-1.0, -1.0], [1.0, 1.0]], rtol=1e-15)
+    np.testing.assert_allclose(Z_test, [[3.0, 3.0]], rtol=1e-15)
+    (Z,) = standardize([[0.0], [5e-324]])  # the smallest float above 0
+    np.testing.assert_array_equal(Z, [[-1.0], [1.0]])
+
+
+@pytest.mark.parametrize(("X_train", "others", "phrase"), [
+    # 1e10 is 2e310 training spreads from the mean: it was 1e10 (the spread underflowed) or inf.
+    ([[0.0, 1.0], [1e-300, 2.0]], ([[1.0, 1.0], [1e10, 1.0]],),
+     r"the array in position 2 cannot be standardised by X_train's statistics: in column 1 "
+     r"its values are so far from X_train's mean, compared with X_train's spread there "
+     r"\(5e-301\), that they would become infinite"),
+    ([[1.0, 1e308], [2.0, 1e308]], ([[1.0, 1e308]], [[1.0, -1e308]]),
+     r"the array in position 3 .* in column 2 .* spread there \(0\)"),
+])
+def test_standardize_refuses_values_that_would_become_infinite(X_train, others, phrase):
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no overflow warning on the way to the message
+        with pytest.raises(ValueError, match=phrase):
+            standardize(X_train, *others)
 
 
 def test_train_test_split_partitions_the_rows():

@@ -14,6 +14,7 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from nn_core import train_test_split
 from pages.playground.files import template_csv
 from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
 from pages.playground.strings import EN, ZH
@@ -327,6 +328,21 @@ def test_upload_good_and_broken_files():
     assert at.error[0].value == EN["pg_upload_error_not_text"]
     upload(at, b"x1,x2,label\n" + b"1,2,0\n" * 12)
     assert at.error[0].value == EN["pg_upload_error_one_class"]
+
+
+def test_an_upload_that_cannot_be_standardised_says_so():
+    # x1 differs by 1e-300 in the training rows and is 1e9 in one test row: 2e309 training
+    # spreads from their mean, which standardize refuses (it would be infinite).
+    n_rows = 30
+    rows = np.arange(n_rows)
+    _, test_rows, _, _ = train_test_split(rows[:, None], rows, 1.0 - 70 / 100.0, seed=0)
+    x1 = np.where(rows % 2 == 1, 1e-300, 0.0)
+    x1[int(test_rows[0, 0])] = 1e9
+    content = "x1,x2,label\n" + "".join(f"{a:.17g},{i % 3},{i % 2}\n" for i, a in enumerate(x1))
+    for lang, table in (("en", EN), ("zh", ZH)):
+        at = open_page(pg_dataset="upload", lang=lang)
+        upload(at, content.encode())
+        assert at.error[0].value == table["pg_upload_error_not_standardisable"]
 
 
 def test_gradient_check_and_sklearn_comparison():

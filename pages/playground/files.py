@@ -76,6 +76,9 @@ class UploadError(ValueError):
         "one_class": "every row has the same label: a classifier needs at least 2 classes",
         "too_many_classes": "the labels have {classes} different values; the limit is {limit} "
                             "classes (name the third column 'target' for a regression)",
+        "not_standardisable": "a column cannot be standardised: in the training rows its "
+                              "values are almost equal (they differ by tiny amounts such as "
+                              "1e-300), and other rows are far from them; rescale that column",
         "not_npz": "this is not a weights file saved by the playground (.npz), or it is damaged",
         "npz_encrypted": "{member} in the file is encrypted: save the weights again without a "
                          "password",

@@ -140,7 +140,10 @@ def generated_data(name, n_points, noise, test_fraction, seed, n_classes):
 @st.cache_data(max_entries=8, show_spinner=False)
 def uploaded_data(content, test_fraction, seed):
     X, y, task = parse_csv(content)
-    return split_data(X, y, task, test_fraction, seed)
+    try:
+        return split_data(X, y, task, test_fraction, seed)
+    except ValueError:  # parsed data splits; standardize refuses values it would make infinite
+        raise UploadError("not_standardisable") from None
 
 
 def upload_error_text(t, error):
