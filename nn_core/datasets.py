@@ -14,6 +14,9 @@ from sklearn import datasets as skd
 from nn_core._checks import check_choice, check_features, check_int, check_number
 
 MAX_SAMPLES = 100_000
+# The largest ``noise`` make_dataset takes: at 10 every set is noise only (the playground's
+# slider stops at 1).
+MAX_NOISE = 10.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,20 @@ DATASETS = {
 
 
 def make_dataset(name, n_samples=200, noise=0.1, seed=0, n_classes=None):
-    """Generate a named toy data set; ``noise`` is the std of Gaussian jitter (>= 0).
+    """Generate a named toy data set; ``noise``, from 0 to ``MAX_NOISE``, blurs it.
+
+    What ``noise`` is, set by set (0 gives the clean shape):
+
+    - ``moons``: the std of Gaussian jitter of each point (the moons have radius 1).
+    - ``circles``: the std of Gaussian jitter of each point (radii 1 and 0.5).
+    - ``blobs``: widens the clusters, whose std is 0.5 + 2 * noise (centres in [-5, 5]^2).
+    - ``spiral``: Gaussian jitter of std 0.2 * noise (the arms reach radius 1).
+    - ``xor``: Gaussian jitter of std 0.5 * noise of points in [-1, 1]^2, labelled before it.
+    - ``gaussian_quantiles``: the std of Gaussian jitter added after labelling (the points
+      are standard normal).
+    - ``classification``: the std of Gaussian jitter added to scikit-learn's points.
+    - ``sine``: the std of Gaussian noise on the target sin(x).
+    - ``plane``: the std of Gaussian noise on the target 0.6 x1 - 0.4 x2.
 
     >>> X, y = make_dataset("spiral", n_samples=300, n_classes=3, seed=0)
     >>> X.shape, sorted(set(y.tolist()))
@@ -47,7 +63,7 @@ def make_dataset(name, n_samples=200, noise=0.1, seed=0, n_classes=None):
     check_choice("data set", name, list(DATASETS))
     info = DATASETS[name]
     n_samples = check_int("n_samples", n_samples, 1, MAX_SAMPLES)
-    noise = check_number("noise", noise, 0.0, 10.0)
+    noise = check_number("noise", noise, 0.0, MAX_NOISE)
     seed = check_int("seed", seed, 0, 2**32 - 1)
     if info.task == "regression":
         if n_classes is not None:

@@ -18,6 +18,7 @@ from nn_core import (
     standardize,
     train_test_split,
 )
+from nn_core.datasets import MAX_NOISE
 
 DESIGN_NAMES = ["moons", "circles", "blobs", "spiral", "xor", "gaussian_quantiles",
                 "classification", "sine", "plane"]
@@ -94,6 +95,19 @@ def test_xor_labels_follow_the_quadrants_without_noise():
 def test_plane_is_a_plane_without_noise():
     X, y = make_dataset("plane", n_samples=50, noise=0.0, seed=0)
     np.testing.assert_allclose(y, 0.6 * X[:, 0] - 0.4 * X[:, 1], rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", DESIGN_NAMES)
+def test_noise_is_bounded_by_max_noise_for_every_data_set(name):
+    assert MAX_NOISE == 10.0
+    make_dataset(name, n_samples=20, noise=MAX_NOISE)
+    with pytest.raises(ValueError, match=r"noise must be in \[0, 10\], got 10.5"):
+        make_dataset(name, n_samples=20, noise=10.5)
+
+
+@pytest.mark.parametrize("name", DESIGN_NAMES)
+def test_what_noise_means_is_documented_for_every_data_set(name):
+    assert f"- ``{name}``: " in make_dataset.__doc__
 
 
 @pytest.mark.parametrize(("args", "kwargs", "phrase"), [

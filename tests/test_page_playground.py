@@ -15,6 +15,8 @@ import pyarrow as pa
 import pytest
 
 from nn_core import train_test_split
+from nn_core.datasets import MAX_NOISE
+from pages.playground.controls import SETTINGS
 from pages.playground.files import template_csv
 from pages.playground.model import PLAYGROUND_DATASETS as DATASETS
 from pages.playground.strings import EN, ZH
@@ -328,6 +330,14 @@ def test_upload_good_and_broken_files():
     assert at.error[0].value == EN["pg_upload_error_not_text"]
     upload(at, b"x1,x2,label\n" + b"1,2,0\n" * 12)
     assert at.error[0].value == EN["pg_upload_error_one_class"]
+
+
+def test_the_noise_slider_stays_within_what_make_dataset_accepts():
+    at = open_page()
+    assert at.slider(key="pg_noise").min == 0.0
+    assert at.slider(key="pg_noise").max <= MAX_NOISE
+    setting = next(s for s in SETTINGS if s.key == "pg_noise")
+    assert 0.0 <= setting.low and setting.high <= MAX_NOISE  # what a link may set
 
 
 def test_an_upload_that_cannot_be_standardised_says_so():
