@@ -171,6 +171,39 @@ def test_softmax_temperature():
             softmax_with_temperature(logits, bad)
 
 
+@pytest.mark.parametrize(("logits", "temperature", "expected"), [
+    # z / T overflowed to inf, and inf - inf in the softmax is NaN (with a warning).
+    ([1.0, 2.0], 1e-320, [0.0, 1.0]),
+    ([1.0, 2.0], 5e-324, [0.0, 1.0]),  # the smallest temperature above 0
+    ([3.0, 3.0, 1.0], 1e-300, [0.5, 0.5, 0.0]),  # a tie keeps its halves
+    ([1e308, 1e308], 0.5, [0.5, 0.5]),
+    ([1e308, -1e308], 1e-300, [1.0, 0.0]),
+    ([-1e308, 1e308], 1e6, [0.0, 1.0]),  # the gap 2e308 itself overflows
+    ([1e300, 1e300 * (1 + 2**-52)], 1e-10, [0.0, 1.0]),
+])
+def test_softmax_temperature_never_gives_nan(logits, temperature, expected):
+    probabilities = softmax_with_temperature(logits, temperature)
+    np.testing.assert_array_equal(probabilities, expected)
+
+
+def test_softmax_temperature_is_softmax_of_the_divided_logits_where_that_is_finite():
+    logits = np.array([[0.3, -1.2, 2.5], [10.0, 10.5, 9.0]])
+    for temperature in (0.05, 0.7, 3.0):
+        np.testing.assert_allclose(softmax_with_temperature(logits, temperature),
+                                   softmax(logits / temperature), rtol=1e-13)
+
+
+@pytest.mark.parametrize("logits", [[np.nan, 1.0], [np.inf, 1.0], [1.0, -np.inf]])
+def test_softmax_temperature_refuses_logits_that_are_not_finite(logits):
+    with pytest.raises(ValueError, match="logits must be finite numbers, got NaN or infinity"):
+        softmax_with_temperature(logits, 1.0)
+
+
+def test_softmax_temperature_of_one_number_says_to_write_a_list():
+    with pytest.raises(ValueError, match=r"got the single number 3: for one class write \[z\]"):
+        softmax_with_temperature(3.0, 1.0)
+
+
 def test_naive_softmax_overflows_without_a_warning():
     # pytest turns RuntimeWarnings into errors: the naive overflow must stay silent.
     demo = softmax_overflow([1000.0, 1001.0, 1002.0])

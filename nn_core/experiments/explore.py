@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from nn_core._checks import check_choice, check_int, check_number
+from nn_core._checks import check_choice, check_int, check_number, real_array
 from nn_core.activations import ACTIVATIONS, get_activation, softmax
 from nn_core.layers import Maxout
 from nn_core.model import MLP
@@ -243,10 +243,27 @@ def activation_source(name):
 
 # --- softmax --------------------------------------------------------------------------------
 
+_FLOAT_MAX = np.finfo(np.float64).max
+
+
 def softmax_with_temperature(logits, temperature):
-    """softmax(z / T): T > 1 flattens the distribution, T < 1 sharpens it towards the max."""
+    """softmax(z / T): T > 1 flattens the distribution, T < 1 sharpens it towards the max.
+
+    Computed as softmax((z - max z) / T), the same numbers: z / T itself overflows for large
+    logits or a tiny T (1e308 / 0.5 is inf, and inf - inf in the softmax is NaN), while the
+    gaps z - max z are all <= 0, so dividing them can only go towards -inf, which is a
+    probability of 0 (saturated at minus the largest float, as in ``softmax``).
+    """
     temperature = check_number("temperature", temperature, 0.0, 1e6, low_open=True)
-    return softmax(np.asarray(logits, dtype=np.float64) / temperature)
+    z = real_array(logits, "logits").astype(np.float64, copy=False)
+    if not np.isfinite(z).all():
+        raise ValueError("logits must be finite numbers, got NaN or infinity")
+    if z.ndim == 0:
+        raise ValueError(f"logits must be one number per class, got the single number {z:g}: "
+                         f"for one class write [z] (its probability is 1)")
+    with np.errstate(over="ignore"):  # a gap beyond float64 is -inf: probability 0
+        gaps = (z - z.max(axis=-1, keepdims=True)) / temperature
+    return softmax(np.maximum(gaps, -_FLOAT_MAX))
 
 
 @dataclass
