@@ -572,14 +572,19 @@ def get_activation(name, **params):
 _FLOAT_MAX = np.finfo(np.float64).max
 
 
-def _shift_by_max(z, axis, what="softmax input"):
+def _shift_by_max(z, axis, what="softmax input", one_class="its softmax is 1"):
     """Return (z - max z, exp(z - max z)) along ``axis`` without overflow.
 
     Subtracting the max changes nothing mathematically and keeps every exponent <= 0. For logits
     as far apart as -1e308 and 1e308 the difference itself overflows (to -inf): it is saturated
     at minus the largest float instead, whose exponential is 0 like that of any gap past -746.
+    A single number has no axis to normalise along: ``one_class`` says what [z] would give.
     """
     z = real_array(z, what)
+    if z.ndim == 0:
+        raise ValueError(f"{what} must be one number per class (a list, or a table with one row "
+                         f"per sample), got the single number {float(z)!r}: for one class "
+                         f"write [z] ({one_class})")
     if z.dtype.itemsize < 8:  # float16/32 become float64; float64 and longdouble are kept
         z = z.astype(np.float64)
     with np.errstate(over="ignore"):
@@ -624,5 +629,5 @@ def log_softmax(z, axis=-1):
     >>> log_softmax(np.array([1000.0, -1000.0]))
     array([    0., -2000.])
     """
-    shifted, e = _shift_by_max(z, axis, "log_softmax input")
+    shifted, e = _shift_by_max(z, axis, "log_softmax input", "its log_softmax is 0")
     return shifted - np.log(np.sum(e, axis=axis, keepdims=True))

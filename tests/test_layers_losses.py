@@ -167,6 +167,20 @@ def test_softmax_along_another_axis():
     np.testing.assert_allclose(np.exp(log_softmax(z)), softmax(z), rtol=1e-14)
 
 
+@pytest.mark.parametrize("z", [3.0, np.float32(3.0), np.array(3.0), 3])
+def test_softmax_of_a_single_number_says_to_write_a_list(z):
+    # It raised "TypeError: return arrays must be of ArrayType" from inside numpy.
+    with pytest.raises(ValueError, match=r"^softmax input must be one number per class .*, got "
+                                         r"the single number 3.0: for one class write \[z\] "
+                                         r"\(its softmax is 1\)"):
+        softmax(z)
+    with pytest.raises(ValueError, match=r"^log_softmax input .* the single number 3.0: .* "
+                                         r"\(its log_softmax is 0\)"):
+        log_softmax(z)
+    np.testing.assert_array_equal(softmax([z]), [1.0])
+    np.testing.assert_array_equal(log_softmax([z]), [0.0])
+
+
 def test_softmax_leaves_its_input_alone():
     z = np.array([[1000.0, -3.0, 2.0]])
     z.setflags(write=False)
