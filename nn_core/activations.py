@@ -248,6 +248,8 @@ class LeakyReLU(Activation):
 
     def __init__(self, alpha=0.01):
         self.alpha = check_number("leaky_relu alpha", alpha, 0.0, 1.0)
+        if self.alpha == 0.0:  # then it is ReLU: nothing below 0
+            self.output_range = (0.0, math.inf)
 
     def value(self, x):
         if self.alpha > 0.0:

@@ -414,6 +414,16 @@ def test_metadata_is_complete_and_true_on_a_grid(name, params):
             assert abs(left - right) < 1e-6
 
 
+@pytest.mark.parametrize(("alpha", "expected"), [(0.0, (0.0, math.inf)),  # ReLU
+                                                 (0.01, (-math.inf, math.inf)),
+                                                 (1.0, (-math.inf, math.inf))])  # identity
+def test_leaky_relu_output_range_follows_alpha(alpha, expected):
+    layer = get_activation("leaky_relu", alpha=alpha)
+    assert layer.output_range == expected
+    assert get_activation("leaky_relu").output_range == (-math.inf, math.inf)  # class default
+    assert layer.forward(np.array([-1e308]))[0] >= expected[0]
+
+
 @pytest.mark.parametrize(("name", "params"), [("swish", {}), ("swish", {"beta": 2.0}),
                                               ("gelu", {}), ("gelu", {"approximate": True}),
                                               ("mish", {})])

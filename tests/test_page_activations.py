@@ -175,6 +175,17 @@ def test_properties_tab_has_a_row_and_formulas_per_activation(repo_root):
     assert any("GELU.slope" in md.value for md in at.markdown)
 
 
+@pytest.mark.parametrize(("alpha", "low"), [("0", "0"), ("0.05", "−∞")])
+def test_properties_tab_shows_the_output_range_of_leaky_relu_for_its_alpha(repo_root, alpha,
+                                                                           low):
+    # At alpha = 0 leaky ReLU is ReLU: it said −∞ to ∞.
+    at = open_page(repo_root, tab="properties", act_names="leaky_relu,relu",
+                   act_leaky_alpha=alpha)
+    ranges = list(at.dataframe[0].value[EN("act_col_range")])
+    assert ranges == [EN("act_range_fmt", low=low, high="∞"), EN("act_range_fmt", low="0",
+                                                                 high="∞")]
+
+
 def test_softmax_tab(repo_root):
     at = open_page(repo_root, tab="softmax")
     probabilities = chart_data(at, 0)["p"].to_numpy()
